@@ -1,0 +1,1 @@
+"""Application core of the marriage registration counter. Imports no Qt widgets."""

@@ -1,0 +1,156 @@
+"""The marriage case as it moves through the counter.
+
+A case is an immutable value; each workflow step returns a new one, which the local
+store persists before the step returns.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from app.domain.identity import IdentityDocument
+
+
+class Business(enum.StrEnum):
+    MARRIAGE = "marriage"
+    DIVORCE_APPLICATION = "divorce_application"
+    DIVORCE_WITHDRAWAL = "divorce_withdrawal"
+    DIVORCE_REGISTRATION = "divorce_registration"
+    REISSUE = "reissue"
+
+
+class Role(enum.StrEnum):
+    """The two parties, in the order the registrar identified them."""
+
+    A = "A"
+    B = "B"
+
+
+class MarriageStep(enum.StrEnum):
+    """Pages of the marriage workflow, in order (规范: 初审 → 受理 → 审查 → 登记(发证))."""
+
+    IDENTIFY = "identify"
+    DOCUMENTS = "documents"
+    DECLARATIONS = "declarations"
+    REVIEW = "review"
+    REGISTER = "register"
+    ISSUE = "issue"
+    DONE = "done"
+
+
+STEP_ORDER: tuple[MarriageStep, ...] = tuple(MarriageStep)
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"  # being captured
+    WAITING_CENTRAL = "waiting_central"  # register attempted, central unreachable: resumable
+    REGISTERED = "registered"  # central acknowledged, certificate number allocated
+    ISSUED = "issued"  # certificates and forms printed
+    REFUSED = "refused"  # a rule refused registration (reasons kept)
+    CANCELLED = "cancelled"
+
+
+class DeviceMode(enum.StrEnum):
+    REAL = "real"
+    SIMULATED = "simulated"
+
+
+class MaritalStatus(enum.StrEnum):
+    """Declared status, GB/T 2261.2 codes."""
+
+    UNMARRIED = "10"  # 未婚
+    DIVORCED = "40"  # 离婚
+    WIDOWED = "30"  # 丧偶
+
+    @property
+    def label_zh(self) -> str:
+        return {"10": "未婚", "40": "离婚", "30": "丧偶"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    role: Role
+    identity: IdentityDocument
+    photo_png: bytes | None
+    read_at: datetime
+    reader_name: str
+    declared_status: MaritalStatus = MaritalStatus.UNMARRIED
+    occupation: str = ""
+    # Live check against the central store when the card was read: None = not yet known
+    # (central unreachable), else the certificate number of an active marriage or "".
+    central_active_marriage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedDocument:
+    document_id: str
+    document_class: str  # devices.camera.types.DocumentClass value, confirmed by the registrar
+    image_png: bytes
+    sha256: str
+    captured_at: datetime
+    device_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    role: Role
+    strokes_json: str  # pen data kept with the signature (x, y, t, pressure per point)
+    image_png: bytes
+    declaration_sha256: str  # hash of the exact declaration text that was signed
+    signed_at: datetime
+    device_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """A rule decision as stored with the case (see app.rules.results.RuleResult)."""
+
+    rule_id: str
+    passed: bool
+    message: str
+    party: Role | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    certificate_no: str
+    registered_at: datetime
+    registered_on: date
+    duplicate_ack: bool = False  # the central store had it already (a resend after a lost reply)
+
+
+@dataclass(frozen=True, slots=True)
+class MarriageCase:
+    case_id: str
+    office_code: str
+    counter_id: str
+    registrar: str
+    created_at: datetime
+    device_mode: DeviceMode
+    business: Business = Business.MARRIAGE
+    step: MarriageStep = MarriageStep.IDENTIFY
+    status: CaseStatus = CaseStatus.OPEN
+    parties: dict[Role, Party] = field(default_factory=dict)
+    documents: tuple[CapturedDocument, ...] = ()
+    signatures: dict[Role, Signature] = field(default_factory=dict)
+    voluntariness_attested: bool = False  # C-M-VOL: registrar asked each party (询问结婚意愿)
+    rule_outcomes: tuple[RuleOutcome, ...] = ()
+    registration_uuid: str | None = None  # created once at the register step, never regenerated
+    registration: Registration | None = None
+    central_error: str = ""  # why the case waits (shown in the queue)
+    printed_forms: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
+    @property
+    def refused_rules(self) -> tuple[str, ...]:
+        return tuple(o.rule_id for o in self.rule_outcomes if not o.passed)
+
+    def party(self, role: Role) -> Party | None:
+        return self.parties.get(role)
+
+    @property
+    def title(self) -> str:
+        names = [p.identity.name for p in (self.parties.get(Role.A), self.parties.get(Role.B)) if p]
+        return " · ".join(names) if names else "新案件"

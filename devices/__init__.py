@@ -1,0 +1,1 @@
+"""Device abstraction and backends. Imports neither `app`, `ui` nor Qt."""

@@ -1,0 +1,31 @@
+"""Images captured by the document camera (高拍仪)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class DocumentClass(enum.StrEnum):
+    """Classes the registrar confirms; they become the archive's structure."""
+
+    JOINT_PHOTO = "joint_photo"  # 双方合影 (2-inch, red background)
+    ID_CARD_FRONT = "id_card_front"
+    ID_CARD_BACK = "id_card_back"
+    HUKOU_PAGE = "hukou_page"
+    MARRIAGE_CERTIFICATE = "marriage_certificate"
+    RESIDENCE_PERMIT = "residence_permit"
+    AGREEMENT = "agreement"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedImage:
+    image_png: bytes
+    width: int
+    height: int
+    document_class: DocumentClass | None  # the camera's guess; the registrar confirms
+    captured_at: datetime
+    device_name: str
+    sharpness: float  # variance of the Laplacian; higher is sharper
