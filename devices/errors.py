@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - name read by pyside6-lupdate
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     """Marks `text` for extraction into the .ts file without translating it here."""
     return text
 

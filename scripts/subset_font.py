@@ -14,6 +14,7 @@ Usage (on Debian: apt-get install fonts-lxgw-wenkai):
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -28,10 +29,8 @@ def gb2312_repertoire() -> set[str]:
     chars: set[str] = set()
     for lead in range(0xA1, 0xF8):
         for trail in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([lead, trail]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     chars |= {chr(c) for c in range(0x20, 0x7F)}
     chars |= {chr(c) for c in range(0x3000, 0x3040)} | {chr(c) for c in range(0xFF00, 0xFF66)}
     # Radical code points share glyphs with ordinary hanzi; leaving them out keeps

@@ -33,14 +33,15 @@ class Sex(enum.StrEnum):
         return "男" if self is Sex.MALE else "女"
 
 
+# GB 3304-1991 codes as stored on the card: 01-56, then 97 其他 and 98 外国血统中国籍人士
+# (domain.md §5.3; some public code wrongly uses 57/58).
+_ETHNIC_NAMES = (
+    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 "
+    "东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
+    "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 其他 外国血统中国籍人士"
+).split()
 ETHNIC_GROUPS: dict[str, str] = dict(
-    zip(
-        [f"{n:02d}" for n in range(1, 57)] + ["97", "98"],
-        "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 "
-        "东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
-        "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 其他 外国血统中国籍人士".split(),
-        strict=True,
-    )
+    zip([f"{n:02d}" for n in range(1, 57)] + ["97", "98"], _ETHNIC_NAMES, strict=True)
 )
 
 

@@ -1,0 +1,148 @@
+"""Composition root: builds the counter's services from the configuration.
+
+Nothing here may stop the counter from starting: a device that cannot be opened is
+reported with its reason, and a central store that cannot be reached leaves capture
+working offline (only the register step needs it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from app.central.store import CentralStore
+from app.central.types import ActiveMarriage, MarriageRegistrationRequest, RegistrationAck
+from app.config import Config
+from app.domain.case import DeviceMode
+from app.errors import AppError, CentralUnavailableError
+from app.resources import region_codes, resources_dir
+from app.store.local import LocalStore
+from app.workflow.clock import Clock, SystemClock
+from app.workflow.marriage import MarriageWorkflow
+from devices.base import Device
+from devices.errors import DeviceError
+from devices.registry import open_device
+from devices.sim.scenario import Scenario
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEVICE_KINDS = ("id_reader", "camera", "signature_pad")
+
+
+class CentralConnection:
+    """Opens the central store on first use and again after a failure, so a counter
+    that started while the network was down recovers without a restart."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._store: CentralStore | None = None
+        self._lock = threading.Lock()
+        self.last_error = ""
+
+    def _open(self) -> CentralStore:
+        with self._lock:
+            if self._store is None:
+                store = CentralStore(self.url)
+                try:
+                    store.open()
+                except AppError as error:
+                    store.close()
+                    self.last_error = error.message
+                    raise
+                except Exception as error:
+                    store.close()
+                    self.last_error = str(error)
+                    raise CentralUnavailableError(detail=str(error)) from error
+                self._store = store
+            return self._store
+
+    def _call(self, fn: Callable[[CentralStore], T]) -> T:
+        try:
+            result = fn(self._open())
+        except CentralUnavailableError as error:
+            self.last_error = error.message
+            raise
+        self.last_error = ""
+        return result
+
+    def active_marriage_of(self, person_key: str) -> ActiveMarriage | None:
+        return self._call(lambda store: store.active_marriage_of(person_key))
+
+    def register_marriage(self, request: MarriageRegistrationRequest) -> RegistrationAck:
+        return self._call(lambda store: store.register_marriage(request))
+
+    def ping(self) -> bool:
+        try:
+            self._open()
+        except AppError:
+            return False
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+@dataclass
+class CounterServices:
+    config: Config
+    store: LocalStore
+    central: CentralConnection
+    workflow: MarriageWorkflow
+    devices: dict[str, Device] = field(default_factory=dict)
+    device_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def device_mode(self) -> DeviceMode:
+        return self.workflow.device_mode
+
+    def close(self) -> None:
+        for device in self.devices.values():
+            device.close()
+        self.central.close()
+        self.store.close()
+
+
+def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
+    devices: dict[str, Device] = {}
+    errors: dict[str, str] = {}
+    scenarios: dict[Path, Scenario] = {}  # one scenario file shared by the simulated devices
+    for kind in DEVICE_KINDS:
+        spec = getattr(config.devices, kind)
+        try:
+            device = open_device(kind, spec, base_dir=resources_dir().parent, scenario_cache=scenarios)
+        except DeviceError as error:
+            log.error("device %s not opened: %s", kind, error)
+            errors[kind] = str(error)
+            continue
+        devices[kind] = device
+    return devices, errors
+
+
+def build_services(config: Config, clock: Clock | None = None) -> CounterServices:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = LocalStore(config.store_url)
+    store.open()
+    devices, device_errors = open_devices(config)
+    mode = DeviceMode.SIMULATED if config.any_device_simulated else DeviceMode.REAL
+    central = CentralConnection(config.central_url)
+    workflow = MarriageWorkflow(
+        store=store,
+        central=central,
+        config=config,
+        clock=clock or SystemClock(),
+        device_mode=mode,
+        region_codes=region_codes(),
+    )
+    return CounterServices(config, store, central, workflow, devices, device_errors)
+
+
+def default_output_dir(config: Config) -> Path:
+    return config.data_dir / "output"

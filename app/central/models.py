@@ -1,0 +1,168 @@
+"""Tables of the central marriage registry.
+
+Every invariant of the national check is a constraint, never check-then-insert
+(notes/central-store.md §2.1, §2.4: naive checks let up to 50 of 50 concurrent
+attempts marry the same person; constraints let exactly one through, on SQLite and
+PostgreSQL alike):
+
+- one active marriage per person: the partial unique index
+  `uq_one_active_marriage_per_person` on marriage_party(person_key) WHERE active;
+- nobody marries themselves: UNIQUE(marriage_id, person_key);
+- one registration per client UUID: the primary key of `registration`, used as the
+  ON CONFLICT target of the idempotent insert;
+- a certificate number is unique, and so is its (kind, office, year, serial).
+
+The schema is created by the Alembic migrations next to this file; a test compares
+the two so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.store.sqltypes import UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+REGISTRATION_KINDS = (
+    "marriage",
+    "divorce_application",
+    "divorce_withdrawal",
+    "divorce_registration",
+    "reissue",
+)
+# 结婚证 J, 离婚证 L, and their reissues BJ, BL.
+CERTIFICATE_KINDS = ("J", "L", "BJ", "BL")
+MARRIAGE_STATUSES = ("active", "dissolved")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class CentralBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RegistrationRow(CentralBase):
+    """One client request, keyed by the UUID the counter created once and never regenerates."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REGISTRATION_KINDS), name="kind"),
+        CheckConstraint(_in("device_mode", ("real", "simulated")), name="device_mode"),
+    )
+
+    reg_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    office_code: Mapped[str] = mapped_column(String(6))
+    counter_id: Mapped[str] = mapped_column(String(64))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    device_mode: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Set in the same transaction as the insert, once the number is allocated.
+    certificate_no: Mapped[str | None] = mapped_column(String(24), unique=True)
+
+
+class CertificateSerialRow(CentralBase):
+    """The last serial handed out per certificate kind, office and year."""
+
+    __tablename__ = "certificate_serial"
+    __table_args__ = (
+        PrimaryKeyConstraint("kind", "office_code", "year"),
+        CheckConstraint(_in("kind", CERTIFICATE_KINDS), name="kind"),
+        # Six digits in the certificate number.
+        CheckConstraint("last_serial BETWEEN 1 AND 999999", name="last_serial"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(2))
+    office_code: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class CertificateRow(CentralBase):
+    __tablename__ = "certificate"
+    __table_args__ = (
+        UniqueConstraint("kind", "office_code", "year", "serial"),
+        CheckConstraint(_in("kind", CERTIFICATE_KINDS), name="kind"),
+        CheckConstraint("serial BETWEEN 1 AND 999999", name="serial"),
+    )
+
+    certificate_no: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(2))
+    office_code: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    reg_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"))
+
+
+class MarriageRow(CentralBase):
+    __tablename__ = "marriage"
+    __table_args__ = (CheckConstraint(_in("status", MARRIAGE_STATUSES), name="status"),)
+
+    marriage_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reg_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"), unique=True)
+    office_code: Mapped[str] = mapped_column(String(6))
+    certificate_no: Mapped[str] = mapped_column(String(24), ForeignKey("certificate.certificate_no"), unique=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+# Partial UNIQUE index: PostgreSQL has no partial unique *constraints*, and both
+# dialects render this as CREATE UNIQUE INDEX ... ON marriage_party (person_key) WHERE active.
+ONE_ACTIVE_MARRIAGE_INDEX = "uq_one_active_marriage_per_person"
+
+
+class MarriagePartyRow(CentralBase):
+    """A spouse of a marriage. On divorce `active` becomes false; rows are never deleted."""
+
+    __tablename__ = "marriage_party"
+    __table_args__ = (
+        PrimaryKeyConstraint("marriage_id", "role"),
+        CheckConstraint(_in("role", ("A", "B")), name="role"),
+        UniqueConstraint("marriage_id", "person_key"),
+        Index(
+            ONE_ACTIVE_MARRIAGE_INDEX,
+            "person_key",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    marriage_id: Mapped[str] = mapped_column(String(36), ForeignKey("marriage.marriage_id"))
+    role: Mapped[str] = mapped_column(String(1))
+    person_key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class CentralSettingRow(CentralBase):
+    """Settings of the registry itself, e.g. mode = 'test' | 'production'."""
+
+    __tablename__ = "central_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

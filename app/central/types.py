@@ -1,0 +1,160 @@
+"""Values exchanged with the central registry: standard library and domain types only,
+so the workflow can use them without importing the database layer."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
+
+from app.domain.case import DeviceMode, Role
+
+CERTIFICATE_NO_PATTERN = re.compile(r"^(J|L|BJ|BL)\d{6}-\d{4}-\d{6}$")
+_OFFICE_CODE = re.compile(r"^\d{6}$")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class CentralMode(enum.StrEnum):
+    TEST = "test"  # accepts registrations captured with simulated devices (QA, demo)
+    PRODUCTION = "production"  # refuses them
+
+
+def format_certificate_no(kind: str, office_code: str, year: int, serial: int) -> str:
+    """E.g. J110101-2026-000001: kind, registering office, year, serial within both."""
+    number = f"{kind}{office_code}-{year:04d}-{serial:06d}"
+    if not CERTIFICATE_NO_PATTERN.match(number):
+        raise ValueError(f"not a valid certificate number: {number!r}")
+    return number
+
+
+class RegistrationParty(NamedTuple):
+    role: Role
+    person_key: str  # IdentityDocument.person_key: document type, country, number
+    name: str
+
+
+# (role, person_key, name); a RegistrationParty is one, and so is a plain tuple.
+PartyTuple = tuple[str, str, str]
+
+
+def registration_payload_sha256(
+    *,
+    reg_uuid: str,
+    office_code: str,
+    counter_id: str,
+    device_mode: str,
+    parties: tuple[PartyTuple, ...],
+) -> str:
+    """The hash a resend is compared with: canonical JSON of what identifies the registration.
+
+    The day it is sent is left out on purpose: a resend on a later day (the network was
+    down overnight) is the same registration and must be answered as a duplicate.
+    """
+    payload = {
+        "kind": "marriage",
+        "reg_uuid": reg_uuid,
+        "office_code": office_code,
+        "counter_id": counter_id,
+        "device_mode": str(device_mode),
+        "parties": sorted([str(role), person_key, name] for role, person_key, name in parties),
+    }
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class MarriageRegistrationRequest:
+    """What a counter sends to register a marriage. Validation messages carry no personal data."""
+
+    reg_uuid: str  # created once by the counter at the register step, never regenerated
+    office_code: str
+    counter_id: str
+    registered_on: date  # the counter's date of registration; a resend keeps the original's
+    device_mode: str  # DeviceMode value
+    parties: tuple[PartyTuple, ...]  # exactly two: roles A and B
+    payload_sha256: str
+
+    def __post_init__(self) -> None:
+        try:
+            canonical_uuid = str(uuid.UUID(self.reg_uuid))
+        except ValueError:
+            raise ValueError("reg_uuid is not a UUID") from None
+        if canonical_uuid != self.reg_uuid:
+            raise ValueError("reg_uuid must be written in canonical lower-case form")
+        if not _OFFICE_CODE.match(self.office_code):
+            raise ValueError("office_code must be the 6-digit administrative division code")
+        if self.device_mode not in {m.value for m in DeviceMode}:
+            raise ValueError(f"unknown device_mode {self.device_mode!r}")
+        roles = [party[0] for party in self.parties if len(party) == 3]
+        if len(self.parties) != 2 or len(roles) != 2 or sorted(roles) != [Role.A, Role.B]:
+            raise ValueError("a marriage has exactly two parties, one with role A and one with role B")
+        if any(not person_key or not name for _role, person_key, name in self.parties):
+            raise ValueError("every party needs a person key and a name")
+        if not _SHA256_HEX.match(self.payload_sha256):
+            raise ValueError("payload_sha256 must be 64 lower-case hex digits")
+
+    @property
+    def registration_parties(self) -> tuple[RegistrationParty, RegistrationParty]:
+        first, second = (RegistrationParty(Role(role), key, name) for role, key, name in self.parties)
+        return first, second
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        reg_uuid: str,
+        office_code: str,
+        counter_id: str,
+        registered_on: date,
+        device_mode: str,
+        parties: tuple[PartyTuple, ...],
+    ) -> MarriageRegistrationRequest:
+        """A request whose payload hash is computed by registration_payload_sha256."""
+        digest = registration_payload_sha256(
+            reg_uuid=reg_uuid,
+            office_code=office_code,
+            counter_id=counter_id,
+            device_mode=device_mode,
+            parties=parties,
+        )
+        return cls(reg_uuid, office_code, counter_id, registered_on, device_mode, parties, digest)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationAck:
+    reg_uuid: str
+    certificate_no: str
+    registered_at: datetime  # when the registry committed it, aware UTC
+    registered_on: date
+    duplicate: bool  # True: this UUID was registered before (a resend after a lost reply)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveMarriage:
+    certificate_no: str
+    registered_on: date
+    office_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarriageRecordParty:
+    role: Role
+    person_key: str
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarriageRecord:
+    marriage_id: str
+    reg_uuid: str
+    certificate_no: str
+    office_code: str
+    registered_on: date
+    status: str
+    parties: tuple[MarriageRecordParty, ...]

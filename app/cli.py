@@ -1,0 +1,85 @@
+"""`marriage-counter`: one command, several subcommands (architecture §6).
+
+Exit codes: 0 success, 1 negative result, 2 bad input or usage, 3 environment problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from app.config import Config, load_config
+from app.errors import AppError
+from app.logging_setup import configure_logging
+from devices.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="marriage-counter", description="婚姻登记柜台 / marriage registration counter"
+    )
+    parser.add_argument("--config", type=Path, help="configuration file (TOML) on top of the machine and user files")
+    parser.add_argument(
+        "--simulate", nargs="?", const=True, default=False, metavar="SCENARIO",
+        help="simulate every device (default scenario, or the given YAML file)",
+    )
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="scripted run of the real GUI offscreen; screenshots, PDFs, summary.json")
+    demo.add_argument("--out", type=Path, required=True, help="output folder")
+    sub.add_parser("config", help="print the effective configuration as JSON")
+    devices = sub.add_parser("devices", help="configured devices")
+    devices.add_argument("action", choices=["list"])
+    return parser
+
+
+def _load(args: argparse.Namespace, *, simulate: bool | Path = False) -> Config:
+    chosen = args.simulate if args.simulate is not False else simulate
+    if isinstance(chosen, str):
+        chosen = Path(chosen)
+    return load_config(config_file=args.config, simulate=chosen)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            config = _load(args, simulate=True)
+            from ui.demo import run_demo
+
+            return run_demo(config, args.out)
+        config = _load(args)
+        configure_logging(config.log_dir)
+        if args.command == "config":
+            print(json.dumps(config.model_dump(mode="json"), ensure_ascii=False, indent=2))
+            return 0
+        if args.command == "devices":
+            return _devices_list(config)
+        from ui.app import run_gui
+
+        return run_gui(config)
+    except (AppError, DeviceError) as error:
+        print(f"marriage-counter: {error}", file=sys.stderr)
+        return error.exit_code if isinstance(error, AppError) else 3
+
+
+def _devices_list(config: Config) -> int:
+    from app.bootstrap import open_devices
+
+    devices, errors = open_devices(config)
+    try:
+        for kind in ("id_reader", "camera", "signature_pad"):
+            spec = getattr(config.devices, kind)
+            if kind in devices:
+                status = devices[kind].status
+                print(f"{kind}\t{spec}\t{status.state.value}{' (simulated)' if status.simulated else ''}")
+            else:
+                print(f"{kind}\t{spec}\tunavailable: {errors.get(kind, '')}")
+    finally:
+        for device in devices.values():
+            device.close()
+    return 0 if not errors else 3

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from app.domain.case import Role, RuleOutcome
+
+
+class Consequence(enum.StrEnum):
+    """What a failed rule means at the counter (domain.md §7, "Outcome on fail")."""
+
+    BLOCK = "block"  # cannot proceed until fixed (e.g. re-read a valid card)
+    REFUSE = "refuse"  # registration refused (Reg. 2025 Art. 9)
+    REDIRECT = "redirect"  # another registry is competent
+    CANNOT_ACCEPT = "cannot_accept"  # missing declaration or attestation: finish the step
+    CANNOT_ISSUE = "cannot_issue"  # e.g. no joint photo
+    PENDING = "pending"  # not decidable yet (central store not reached)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    rule_id: str
+    passed: bool
+    message: str
+    party: Role | None = None
+    consequence: Consequence = Consequence.BLOCK
+
+    def outcome(self) -> RuleOutcome:
+        return RuleOutcome(self.rule_id, self.passed, self.message, self.party)
+
+
+def refusing(results: list[RuleResult]) -> list[RuleResult]:
+    """Failed rules whose consequence is a refusal of the registration."""
+    return [r for r in results if not r.passed and r.consequence is Consequence.REFUSE]
+
+
+def blocking(results: list[RuleResult]) -> list[RuleResult]:
+    return [r for r in results if not r.passed]

@@ -1,0 +1,183 @@
+"""Engines, transactions and migrations shared by the local and the central store.
+
+SQLite is used in the one configuration that held under concurrency and kill -9 in
+the probes (notes/central-store.md §2.4, §3.4): pysqlite's own transaction handling
+switched off (`isolation_level=None`), `BEGIN IMMEDIATE` emitted by us for every
+write transaction, WAL with `synchronous=FULL`, and a busy timeout so writers queue
+instead of failing. Other URLs (PostgreSQL) run at READ COMMITTED, where the
+`ON CONFLICT DO NOTHING` idempotency pattern returns "duplicate" instead of 40001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+# Connection execution option read by the `begin` hook: a read-only unit of work
+# starts a DEFERRED transaction (a WAL snapshot that neither takes nor waits for the
+# write lock), so screens and live checks never queue behind a writer.
+_READ_ONLY_OPTION = "marriage_counter_read_only"
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    """Creates an engine configured for this application's stores.
+
+    Raises OSError when the parent directory of a SQLite file cannot be created and
+    sqlalchemy's ArgumentError for a malformed URL; the stores translate both into
+    their own error.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(
+            parsed,
+            isolation_level="READ COMMITTED",
+            # A pooled connection may have been cut by a failover or a NAT timeout.
+            pool_pre_ping=True,
+        )
+
+    database = parsed.database or ""
+    if database and database != ":memory:" and not parsed.query.get("uri"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+    engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # pysqlite would otherwise BEGIN lazily before the first DML only, so a
+        # SELECT-then-INSERT ran as two transactions (50 winners in the probe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first: switching to WAL may itself wait for a lock.
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # A registration the registrar saw as saved must survive a power cut.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_sqlite(conn: Connection) -> None:
+        if conn.get_execution_options().get(_READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            # Take the write lock up front: writers serialise, and a constraint
+            # decided inside the transaction cannot be raced by another writer.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: a consistent snapshot that does not take the write lock."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_READ_ONLY_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+def dialect_insert(conn: Connection, table: Any) -> sqlite.Insert | postgresql.Insert:
+    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL share the syntax)."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"no ON CONFLICT support for the {name} dialect")
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """A short description of a database failure that is safe to show and to log.
+
+    SQLAlchemy's own message appends the SQL statement and its bound parameters,
+    which carry names and identity numbers; PostgreSQL's DETAIL line quotes the
+    conflicting key. Only the driver's first message line is kept.
+    """
+    original: BaseException = exc
+    # DBAPIError is a StatementError; both keep the driver's exception in .orig.
+    if isinstance(exc, sa_exc.StatementError) and exc.orig is not None:
+        original = exc.orig
+    text = str(original).strip()
+    first_line = text.splitlines()[0] if text else ""
+    return f"{type(original).__name__}: {first_line}" if first_line else type(original).__name__
+
+
+def run_migrations(
+    engine_or_url: Engine | str,
+    script_location: str | Path,
+) -> None:
+    """Upgrades the database to the newest revision found in `script_location`.
+
+    The Alembic configuration is built here, not read from an alembic.ini, so the
+    installed application migrates itself on open. The whole upgrade runs in one
+    write transaction (SQLite has transactional DDL), so a crash mid-migration leaves
+    the previous schema and two counters opening one file do not migrate it twice.
+    """
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(script_location))
+        # Stated explicitly: Alembic warns (an error under our test settings) when
+        # it has to guess how to split path lists.
+        config.set_main_option("path_separator", "os")
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    finally:
+        if isinstance(engine_or_url, str):
+            engine.dispose()
+
+
+def migration_environment(target_metadata: MetaData, *, version_table: str = "alembic_version") -> None:
+    """The body of a migrations package's env.py (the local and the central store share it).
+
+    The application passes its open connection, inside its write transaction, in
+    `config.attributes["connection"]` (see run_migrations). Developers generating a
+    revision pass a URL instead:
+    `alembic -c app/<store|central>/migrations/alembic.ini -x url=sqlite:///scratch.db
+    revision --autogenerate -m "..."`.
+    """
+    if context.is_offline_mode():
+        raise RuntimeError("offline (--sql) migrations are not supported; migrate a database")
+    config = context.config
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table=version_table,
+            # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        migrate(connection)
+        return
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if not url:
+        raise RuntimeError("pass -x url=<database URL>, or migrate through run_migrations()")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            migrate(conn)
+    finally:
+        engine.dispose()

@@ -1,0 +1,524 @@
+"""The counter's local store: takes and returns domain objects, hides the tables.
+
+Every workflow step saves the whole case here before it returns; one save is one
+SQLite transaction (BEGIN IMMEDIATE, WAL, synchronous=FULL), so a kill -9 or a power
+cut at any moment leaves either the previous or the new version of the case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, Row, Table, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.domain.case import (
+    Business,
+    CapturedDocument,
+    CaseStatus,
+    DeviceMode,
+    MaritalStatus,
+    MarriageCase,
+    MarriageStep,
+    Party,
+    Registration,
+    Role,
+    RuleOutcome,
+    Signature,
+)
+from app.domain.identity import DocumentType, IdentityDocument, Sex
+from app.errors import LocalStoreError
+from app.store.engine import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    describe_db_error,
+    make_engine,
+    read_transaction,
+    run_migrations,
+)
+from app.store.models import LocalBase
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# A case in one of these states needs nothing more at the counter. REGISTERED stays
+# open: the certificates are still to be printed and handed over.
+CLOSED_STATUSES: frozenset[CaseStatus] = frozenset({CaseStatus.ISSUED, CaseStatus.REFUSED, CaseStatus.CANCELLED})
+
+_TABLES = LocalBase.metadata.tables
+_CASE: Table = _TABLES["counter_case"]
+_PARTY: Table = _TABLES["case_party"]
+_DOCUMENT: Table = _TABLES["case_document"]
+_SIGNATURE: Table = _TABLES["case_signature"]
+_OUTCOME: Table = _TABLES["case_rule_outcome"]
+_REGISTRATION: Table = _TABLES["case_registration"]
+_PRINTED_FORM: Table = _TABLES["case_printed_form"]
+
+_DB_FAILURES = (SQLAlchemyError, sqlite3.Error, OSError, CommandError)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """One line of the case queue."""
+
+    case_id: str
+    title: str
+    step: MarriageStep
+    status: CaseStatus
+    certificate_no: str | None
+    updated_at: datetime  # updated_at of the case, or created_at if it was never updated
+    central_error: str
+    business: Business
+
+
+class LocalStore:
+    """The counter's own database. Thread-safe: each call uses its own pooled connection."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+        self._url = url
+        self._busy_timeout_ms = busy_timeout_ms
+        self._engine: Engine | None = None
+
+    def open(self) -> None:
+        """Opens the database file (creating it and its folder) and migrates it."""
+        if self._engine is not None:
+            return
+        try:
+            engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms)
+        except _DB_FAILURES as exc:
+            raise self._failure("open", exc) from exc
+        try:
+            run_migrations(engine, MIGRATIONS_DIR)
+        except _DB_FAILURES as exc:
+            engine.dispose()
+            raise self._failure("open", exc) from exc
+        self._engine = engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def save_case(self, case: MarriageCase) -> None:
+        """Stores the whole case in one transaction, replacing what was stored before."""
+        case_row = _case_row(case)
+        children = _child_rows(case)  # validated before anything is written
+        with self._guard("save case", case.case_id), self._engine_or_fail().begin() as conn:
+            exists = conn.execute(select(_CASE.c.case_id).where(_CASE.c.case_id == case.case_id)).first()
+            if exists is None:
+                conn.execute(insert(_CASE).values(case_row))
+            else:
+                conn.execute(update(_CASE).where(_CASE.c.case_id == case.case_id).values(case_row))
+            for table, key_columns, rows in children:
+                _sync_children(conn, table, case.case_id, key_columns, rows)
+        log.debug("saved case %s (step=%s, status=%s)", case.case_id, case.step, case.status)
+
+    def load_case(self, case_id: str) -> MarriageCase | None:
+        with self._guard("load case", case_id), read_transaction(self._engine_or_fail()) as conn:
+            return _load(conn, case_id)
+
+    def list_cases(self, *, include_closed: bool = True) -> list[CaseSummary]:
+        """Cases newest first (by their last update)."""
+        query = (
+            select(
+                _CASE.c.case_id,
+                _CASE.c.title,
+                _CASE.c.step,
+                _CASE.c.status,
+                _REGISTRATION.c.certificate_no,
+                _CASE.c.updated_at,
+                _CASE.c.created_at,
+                _CASE.c.central_error,
+                _CASE.c.business,
+            )
+            .select_from(_CASE.outerjoin(_REGISTRATION, _REGISTRATION.c.case_id == _CASE.c.case_id))
+            .order_by(_CASE.c.sort_key.desc(), _CASE.c.case_id.desc())
+        )
+        if not include_closed:
+            query = query.where(_CASE.c.status.not_in([s.value for s in CLOSED_STATUSES]))
+        with self._guard("list cases"), read_transaction(self._engine_or_fail()) as conn:
+            return [
+                CaseSummary(
+                    case_id=row.case_id,
+                    title=row.title,
+                    step=MarriageStep(row.step),
+                    status=CaseStatus(row.status),
+                    certificate_no=row.certificate_no,
+                    updated_at=row.updated_at or row.created_at,
+                    central_error=row.central_error,
+                    business=Business(row.business),
+                )
+                for row in conn.execute(query)
+            ]
+
+    def latest_open_case(self) -> MarriageCase | None:
+        """The open case touched last: where the counter resumes after a restart."""
+        query = (
+            select(_CASE.c.case_id)
+            .where(_CASE.c.status.not_in([s.value for s in CLOSED_STATUSES]))
+            .order_by(_CASE.c.sort_key.desc(), _CASE.c.case_id.desc())
+            .limit(1)
+        )
+        with self._guard("load latest open case"), read_transaction(self._engine_or_fail()) as conn:
+            case_id = conn.execute(query).scalar()
+            return None if case_id is None else _load(conn, case_id)
+
+    def backup(self, path: str | os.PathLike[str]) -> Path:
+        """Copies the live database to `path` with SQLite's backup API and verifies the copy.
+
+        A file copy would miss everything still in the -wal file (in the probe: all rows
+        and even the schema). The copy is written next to the target and renamed into
+        place only after `PRAGMA integrity_check` says ok, so a failed backup never
+        replaces a good one.
+        """
+        target = Path(path)
+        partial = target.with_name(target.name + ".partial")
+        engine = self._engine_or_fail()
+        try:
+            with self._guard("backup"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial.unlink(missing_ok=True)
+                with engine.connect() as conn:
+                    source = conn.connection.driver_connection
+                    if not isinstance(source, sqlite3.Connection):
+                        raise LocalStoreError(detail="backup: the local store is not a SQLite database")
+                    copy = sqlite3.connect(partial, isolation_level=None)
+                    try:
+                        source.backup(copy)
+                        # The copy is a standalone file, without -wal/-shm companions.
+                        copy.execute("PRAGMA journal_mode=DELETE").close()
+                        check = [str(row[0]) for row in copy.execute("PRAGMA integrity_check").fetchall()]
+                    finally:
+                        copy.close()
+                if check != ["ok"]:
+                    raise LocalStoreError(detail=f"backup: integrity_check of the copy failed: {check[:3]}")
+                os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        log.info("local store backed up to %s", target)
+        return target
+
+    def _engine_or_fail(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("LocalStore is not open")
+        return self._engine
+
+    @contextmanager
+    def _guard(self, action: str, case_id: str = "") -> Iterator[None]:
+        """Turns any database or file-system failure into LocalStoreError."""
+        try:
+            yield
+        except _DB_FAILURES as exc:
+            raise self._failure(action, exc, case_id) from exc
+
+    @staticmethod
+    def _failure(action: str, exc: BaseException, case_id: str = "") -> LocalStoreError:
+        detail = f"{action}: {describe_db_error(exc)}"
+        # Case ids are random UUIDs, not personal data.
+        log.error("local store failure%s: %s", f" (case {case_id})" if case_id else "", detail)
+        return LocalStoreError(detail=detail)
+
+
+# --- domain -> rows -------------------------------------------------------------
+
+
+def _sort_key(moment: datetime) -> str:
+    # Fixed-width UTC text sorts chronologically; a naive value is taken as UTC.
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _case_row(case: MarriageCase) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "business": case.business.value,
+        "office_code": case.office_code,
+        "counter_id": case.counter_id,
+        "registrar": case.registrar,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "sort_key": _sort_key(case.updated_at or case.created_at),
+        "device_mode": case.device_mode.value,
+        "step": case.step.value,
+        "status": case.status.value,
+        "voluntariness_attested": case.voluntariness_attested,
+        "registration_uuid": case.registration_uuid,
+        "central_error": case.central_error,
+        "title": case.title,
+    }
+
+
+def _party_row(role: Role, party: Party) -> dict[str, Any]:
+    if party.role is not role:
+        raise ValueError(f"party stored under role {role} says it is {party.role}")
+    identity = party.identity
+    return {
+        "role": role.value,
+        "doc_type": identity.doc_type.value,
+        "number": identity.number,
+        "person_key": identity.person_key,
+        "name": identity.name,
+        "sex": identity.sex.value,
+        "birth_date": identity.birth_date,
+        "ethnicity_code": identity.ethnicity_code,
+        "address": identity.address,
+        "issuing_authority": identity.issuing_authority,
+        "valid_from": identity.valid_from,
+        "valid_to": identity.valid_to,
+        "nationality": identity.nationality,
+        "photo_png": party.photo_png,
+        "read_at": party.read_at,
+        "reader_name": party.reader_name,
+        "declared_status": party.declared_status.value,
+        "occupation": party.occupation,
+        "central_active_marriage": party.central_active_marriage,
+    }
+
+
+def _signature_row(role: Role, signature: Signature) -> dict[str, Any]:
+    if signature.role is not role:
+        raise ValueError(f"signature stored under role {role} says it is {signature.role}")
+    return {
+        "role": role.value,
+        "strokes_json": signature.strokes_json,
+        "image_png": signature.image_png,
+        "declaration_sha256": signature.declaration_sha256,
+        "signed_at": signature.signed_at,
+        "device_name": signature.device_name,
+    }
+
+
+_ChildRows = tuple[Table, tuple[str, ...], list[dict[str, Any]]]
+
+
+def _child_rows(case: MarriageCase) -> list[_ChildRows]:
+    documents = [
+        {
+            "document_id": doc.document_id,
+            "position": position,
+            "document_class": doc.document_class,
+            "image_png": doc.image_png,
+            "sha256": doc.sha256,
+            "captured_at": doc.captured_at,
+            "device_name": doc.device_name,
+        }
+        for position, doc in enumerate(case.documents)
+    ]
+    if len({doc.document_id for doc in case.documents}) != len(case.documents):
+        raise ValueError(f"case {case.case_id} holds two documents with the same document_id")
+    outcomes = [
+        {
+            "position": position,
+            "rule_id": outcome.rule_id,
+            "passed": outcome.passed,
+            "message": outcome.message,
+            "party": None if outcome.party is None else outcome.party.value,
+        }
+        for position, outcome in enumerate(case.rule_outcomes)
+    ]
+    registration = []
+    if case.registration is not None:
+        registration.append(
+            {
+                "certificate_no": case.registration.certificate_no,
+                "registered_at": case.registration.registered_at,
+                "registered_on": case.registration.registered_on,
+                "duplicate_ack": case.registration.duplicate_ack,
+            }
+        )
+    forms = [{"position": position, "form": form} for position, form in enumerate(case.printed_forms)]
+    return [
+        (_PARTY, ("role",), [_party_row(role, party) for role, party in case.parties.items()]),
+        (_DOCUMENT, ("document_id",), documents),
+        (_SIGNATURE, ("role",), [_signature_row(role, sig) for role, sig in case.signatures.items()]),
+        (_OUTCOME, ("position",), outcomes),
+        (_REGISTRATION, (), registration),
+        (_PRINTED_FORM, ("position",), forms),
+    ]
+
+
+def _canonical(value: object) -> bytes:
+    """Unambiguous bytes for one column value (type tag + length + content)."""
+    if value is None:
+        return b"N"
+    if isinstance(value, bool):
+        return b"T" if value else b"F"
+    if isinstance(value, bytes):
+        raw, tag = value, b"B"
+    elif isinstance(value, datetime | date):
+        # isoformat keeps the UTC offset: the same instant written with another offset
+        # is a change (the stored text differs).
+        raw, tag = value.isoformat().encode(), b"D"
+    elif isinstance(value, int | str):
+        raw, tag = str(value).encode(), b"I" if isinstance(value, int) else b"S"
+    else:
+        raise TypeError(f"cannot digest a {type(value).__name__}")
+    return tag + len(raw).to_bytes(8, "big") + raw
+
+
+def _row_digest(row: Mapping[str, object]) -> str:
+    digest = hashlib.sha256()
+    for column in sorted(row):
+        digest.update(_canonical(column))
+        digest.update(_canonical(row[column]))
+    return digest.hexdigest()
+
+
+def _sync_children(
+    conn: Connection,
+    table: Table,
+    case_id: str,
+    key_columns: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Makes the child rows of one case equal to `rows`, writing only what changed."""
+    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        full = {"case_id": case_id, **row}
+        full["row_digest"] = _row_digest(full)
+        wanted[tuple(full[column] for column in key_columns)] = full
+    stored: dict[tuple[Any, ...], str] = {
+        tuple(found[:-1]): found[-1]
+        for found in conn.execute(
+            select(*(table.c[column] for column in key_columns), table.c.row_digest).where(table.c.case_id == case_id)
+        )
+    }
+
+    def matches(key: tuple[Any, ...]) -> list[Any]:
+        return [table.c.case_id == case_id] + [
+            table.c[column] == value for column, value in zip(key_columns, key, strict=True)
+        ]
+
+    for key in stored.keys() - wanted.keys():
+        conn.execute(delete(table).where(*matches(key)))
+    new_rows = [row for key, row in wanted.items() if key not in stored]
+    if new_rows:
+        conn.execute(insert(table), new_rows)
+    for key, row in wanted.items():
+        if key in stored and stored[key] != row["row_digest"]:
+            conn.execute(update(table).where(*matches(key)).values(row))
+
+
+# --- rows -> domain -------------------------------------------------------------
+
+
+def _rows(conn: Connection, table: Table, case_id: str, *order_by: str) -> list[Row[Any]]:
+    query = select(table).where(table.c.case_id == case_id).order_by(*(table.c[c] for c in order_by))
+    return list(conn.execute(query))
+
+
+def _party(row: Row[Any]) -> Party:
+    identity = IdentityDocument(
+        doc_type=DocumentType(row.doc_type),
+        number=row.number,
+        name=row.name,
+        sex=Sex(row.sex),
+        birth_date=row.birth_date,
+        ethnicity_code=row.ethnicity_code,
+        address=row.address,
+        issuing_authority=row.issuing_authority,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        nationality=row.nationality,
+    )
+    return Party(
+        role=Role(row.role),
+        identity=identity,
+        photo_png=row.photo_png,
+        read_at=row.read_at,
+        reader_name=row.reader_name,
+        declared_status=MaritalStatus(row.declared_status),
+        occupation=row.occupation,
+        central_active_marriage=row.central_active_marriage,
+    )
+
+
+def _load(conn: Connection, case_id: str) -> MarriageCase | None:
+    case = conn.execute(select(_CASE).where(_CASE.c.case_id == case_id)).first()
+    if case is None:
+        return None
+    parties = {Role(row.role): _party(row) for row in _rows(conn, _PARTY, case_id, "role")}
+    documents = tuple(
+        CapturedDocument(
+            document_id=row.document_id,
+            document_class=row.document_class,
+            image_png=row.image_png,
+            sha256=row.sha256,
+            captured_at=row.captured_at,
+            device_name=row.device_name,
+        )
+        for row in _rows(conn, _DOCUMENT, case_id, "position")
+    )
+    signatures = {
+        Role(row.role): Signature(
+            role=Role(row.role),
+            strokes_json=row.strokes_json,
+            image_png=row.image_png,
+            declaration_sha256=row.declaration_sha256,
+            signed_at=row.signed_at,
+            device_name=row.device_name,
+        )
+        for row in _rows(conn, _SIGNATURE, case_id, "role")
+    }
+    outcomes = tuple(
+        RuleOutcome(
+            rule_id=row.rule_id,
+            passed=row.passed,
+            message=row.message,
+            party=None if row.party is None else Role(row.party),
+        )
+        for row in _rows(conn, _OUTCOME, case_id, "position")
+    )
+    registration_rows = _rows(conn, _REGISTRATION, case_id)
+    registration = (
+        Registration(
+            certificate_no=registration_rows[0].certificate_no,
+            registered_at=registration_rows[0].registered_at,
+            registered_on=registration_rows[0].registered_on,
+            duplicate_ack=registration_rows[0].duplicate_ack,
+        )
+        if registration_rows
+        else None
+    )
+    forms = tuple(row.form for row in _rows(conn, _PRINTED_FORM, case_id, "position"))
+    return MarriageCase(
+        case_id=case.case_id,
+        office_code=case.office_code,
+        counter_id=case.counter_id,
+        registrar=case.registrar,
+        created_at=case.created_at,
+        device_mode=DeviceMode(case.device_mode),
+        business=Business(case.business),
+        step=MarriageStep(case.step),
+        status=CaseStatus(case.status),
+        parties=parties,
+        documents=documents,
+        signatures=signatures,
+        voluntariness_attested=case.voluntariness_attested,
+        rule_outcomes=outcomes,
+        registration_uuid=case.registration_uuid,
+        registration=registration,
+        central_error=case.central_error,
+        printed_forms=forms,
+        updated_at=case.updated_at,
+    )

@@ -1,0 +1,144 @@
+"""Tables of the counter's local store (one SQLite file per counter PC).
+
+One row per case plus child tables for the parts of a case that repeat. Child rows
+carry `row_digest`, a SHA-256 over the row's values, so saving a case rewrites only
+the rows that changed: photos and document scans (hundreds of KiB each) are written
+once, not at every workflow step.
+
+The schema is created by the Alembic migrations next to this file; a test compares
+the two so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.store.sqltypes import IsoDateTime
+
+# Named constraints, so later migrations can alter them (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class LocalBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _case_fk() -> Mapped[str]:
+    # Children disappear with their case; foreign_keys=ON is set on every connection.
+    return mapped_column(String(64), ForeignKey("counter_case.case_id", ondelete="CASCADE"), primary_key=True)
+
+
+class CaseRow(LocalBase):
+    __tablename__ = "counter_case"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    business: Mapped[str] = mapped_column(String(32))
+    office_code: Mapped[str] = mapped_column(String(16))
+    counter_id: Mapped[str] = mapped_column(String(64))
+    registrar: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(IsoDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(IsoDateTime())
+    # UTC text of updated_at (or created_at): sorts correctly whatever offsets were used.
+    sort_key: Mapped[str] = mapped_column(String(40), index=True)
+    device_mode: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    voluntariness_attested: Mapped[bool] = mapped_column(Boolean)
+    registration_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    central_error: Mapped[str] = mapped_column(Text)
+    # Names of the parties, kept for the case queue so listing needs no join.
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class PartyRow(LocalBase):
+    __tablename__ = "case_party"
+
+    case_id: Mapped[str] = _case_fk()
+    role: Mapped[str] = mapped_column(String(1), primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(40))
+    person_key: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    ethnicity_code: Mapped[str] = mapped_column(String(4))
+    address: Mapped[str] = mapped_column(Text)
+    issuing_authority: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    nationality: Mapped[str] = mapped_column(String(3))
+    photo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    read_at: Mapped[datetime] = mapped_column(IsoDateTime())
+    reader_name: Mapped[str] = mapped_column(String(200))
+    declared_status: Mapped[str] = mapped_column(String(2))
+    occupation: Mapped[str] = mapped_column(String(200))
+    central_active_marriage: Mapped[str | None] = mapped_column(String(40))
+    row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class DocumentRow(LocalBase):
+    __tablename__ = "case_document"
+
+    case_id: Mapped[str] = _case_fk()
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    document_class: Mapped[str] = mapped_column(String(64))
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    captured_at: Mapped[datetime] = mapped_column(IsoDateTime())
+    device_name: Mapped[str] = mapped_column(String(200))
+    row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class SignatureRow(LocalBase):
+    __tablename__ = "case_signature"
+
+    case_id: Mapped[str] = _case_fk()
+    role: Mapped[str] = mapped_column(String(1), primary_key=True)
+    strokes_json: Mapped[str] = mapped_column(Text)
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    declaration_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(IsoDateTime())
+    device_name: Mapped[str] = mapped_column(String(200))
+    row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class RuleOutcomeRow(LocalBase):
+    __tablename__ = "case_rule_outcome"
+
+    case_id: Mapped[str] = _case_fk()
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    message: Mapped[str] = mapped_column(Text)
+    party: Mapped[str | None] = mapped_column(String(1))
+    row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class RegistrationRow(LocalBase):
+    __tablename__ = "case_registration"
+
+    case_id: Mapped[str] = _case_fk()
+    certificate_no: Mapped[str] = mapped_column(String(40))
+    registered_at: Mapped[datetime] = mapped_column(IsoDateTime())
+    registered_on: Mapped[date] = mapped_column(Date)
+    duplicate_ack: Mapped[bool] = mapped_column(Boolean)
+    row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class PrintedFormRow(LocalBase):
+    __tablename__ = "case_printed_form"
+
+    case_id: Mapped[str] = _case_fk()
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form: Mapped[str] = mapped_column(String(64))
+    row_digest: Mapped[str] = mapped_column(String(64))

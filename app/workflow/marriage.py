@@ -1,0 +1,331 @@
+"""Marriage registration at the counter (规范: 初审 → 受理 → 审查 → 登记(发证)).
+
+Each public method takes the current case and returns the next one, saved to the
+local store before it returns, so a crash or power cut loses nothing and the case
+resumes where it stopped. Methods block (store, central store): callers run them on
+a worker thread, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Container
+from dataclasses import dataclass, replace
+
+from app.central.types import MarriageRegistrationRequest
+from app.config import Config
+from app.domain.case import (
+    STEP_ORDER,
+    CapturedDocument,
+    CaseStatus,
+    DeviceMode,
+    MarriageCase,
+    MarriageStep,
+    Party,
+    Registration,
+    Role,
+    RuleOutcome,
+    Signature,
+)
+from app.domain.declarations import marriage_declaration_text, text_sha256
+from app.domain.identity import DocumentType, IdentityDocument, Sex
+from app.errors import (
+    CentralUnavailableError,
+    InvalidIdentityError,
+    PartyAlreadyMarriedError,
+    SimulatedDevicesRefusedError,
+    WorkflowError,
+)
+from app.rules.identity import document_defects
+from app.rules.marriage import marriage_checks, party_checks
+from app.rules.policy import RuleSettings
+from app.rules.results import Consequence, RuleResult
+from app.workflow.clock import Clock, today
+from app.workflow.ports import CaseRepository, CentralRegistry
+from devices.camera.types import CapturedImage
+from devices.id_reader.types import CardType, IdentityRecord
+from devices.signature_pad.types import SignatureCapture
+
+log = logging.getLogger(__name__)
+
+_DOC_TYPES = {
+    CardType.RESIDENT_ID: DocumentType.RESIDENT_ID,
+    CardType.HMT_RESIDENCE_PERMIT: DocumentType.HMT_RESIDENCE_PERMIT,
+    CardType.FOREIGN_PERMANENT_RESIDENT: DocumentType.FOREIGN_PERMANENT_RESIDENT,
+    CardType.PASSPORT: DocumentType.PASSPORT,
+}
+
+# Rules that stop the case at the identify page: a refusal or an unusable document.
+_IDENTIFY_GATE = {"C-ID-1", "C-M-PARTIES", "C-M-SEX", "C-M-AGE", "C-M-SPOUSE", "C-M-REG"}
+
+
+def identity_from_record(record: IdentityRecord) -> IdentityDocument:
+    try:
+        sex = Sex(record.sex_code)
+    except ValueError:
+        raise InvalidIdentityError(reason=f"性别代码 {record.sex_code!r} 无效") from None
+    return IdentityDocument(
+        doc_type=_DOC_TYPES[record.card_type],
+        number=record.id_number.strip().upper(),
+        name=record.name.strip(),
+        sex=sex,
+        birth_date=record.birth_date,
+        ethnicity_code=record.ethnicity_code,
+        address=record.address.strip(),
+        issuing_authority=record.issuing_authority.strip(),
+        valid_from=record.valid_from,
+        valid_to=record.valid_to,
+        nationality=record.nationality,
+    )
+
+
+@dataclass
+class MarriageWorkflow:
+    store: CaseRepository
+    central: CentralRegistry
+    config: Config
+    clock: Clock
+    device_mode: DeviceMode
+    region_codes: Container[str] | None = None
+
+    @property
+    def settings(self) -> RuleSettings:
+        return RuleSettings(
+            age_attained_on_birthday=self.config.rules.age_attained_on_birthday,
+            office_designated_foreign_hmt=self.config.office.designated_foreign_hmt,
+        )
+
+    def _save(self, case: MarriageCase, **changes: object) -> MarriageCase:
+        updated = replace(case, updated_at=self.clock.now(), **changes)  # type: ignore[arg-type]
+        self.store.save_case(updated)
+        return updated
+
+    def _require_open(self, case: MarriageCase) -> None:
+        if case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
+            raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再修改")
+
+    def start_case(self) -> MarriageCase:
+        now = self.clock.now()
+        case = MarriageCase(
+            case_id=uuid.uuid4().hex,
+            office_code=self.config.office.code,
+            counter_id=self.config.office.counter_id,
+            registrar=self.config.registrar.name,
+            created_at=now,
+            device_mode=self.device_mode,
+            updated_at=now,
+        )
+        self.store.save_case(case)
+        log.info("case %s started", case.case_id)
+        return case
+
+    # 初审: identify both parties ------------------------------------------------
+
+    def record_party(self, case: MarriageCase, role: Role, record: IdentityRecord) -> MarriageCase:
+        """Takes a card just read. An unusable document raises InvalidIdentityError and
+        leaves the case exactly as it was (nothing captured so far is lost)."""
+        self._require_open(case)
+        identity = identity_from_record(record)
+        defects = document_defects(identity, today(self.clock), self.region_codes)
+        if defects:
+            log.warning("card %s refused: %s", identity.masked_number, "; ".join(defects))
+            raise InvalidIdentityError(reason="；".join(defects))
+        party = Party(
+            role=role,
+            identity=identity,
+            photo_png=record.photo_png,
+            read_at=self.clock.now(),
+            reader_name=record.reader_name,
+            central_active_marriage=self._live_check(identity),
+        )
+        # Both declarations name both parties: a different person here voids them.
+        previous = case.parties.get(role)
+        replaced = previous is not None and previous.identity.person_key != identity.person_key
+        updated = replace(
+            case, parties={**case.parties, role: party}, signatures={} if replaced else case.signatures
+        )
+        return self._evaluate_and_save(updated)
+
+    def _live_check(self, identity: IdentityDocument) -> str | None:
+        """C-M-SPOUSE live check; None when the central store cannot be reached (capture
+        goes on offline; the register step needs it online)."""
+        try:
+            active = self.central.active_marriage_of(identity.person_key)
+        except CentralUnavailableError as error:
+            log.warning("live check for %s deferred: %s", identity.masked_number, error)
+            return None
+        return active.certificate_no if active else ""
+
+    def recheck_central(self, case: MarriageCase) -> MarriageCase:
+        parties = {
+            role: replace(p, central_active_marriage=self._live_check(p.identity))
+            for role, p in case.parties.items()
+        }
+        return self._evaluate_and_save(replace(case, parties=parties))
+
+    def party_results(self, party: Party) -> list[RuleResult]:
+        return party_checks(party, today(self.clock), self.settings, self.region_codes)
+
+    # Documents and declarations ---------------------------------------------------
+
+    def add_document(self, case: MarriageCase, image: CapturedImage, document_class: str) -> MarriageCase:
+        self._require_open(case)
+        document = CapturedDocument(
+            document_id=uuid.uuid4().hex,
+            document_class=document_class,
+            image_png=image.image_png,
+            sha256=hashlib.sha256(image.image_png).hexdigest(),
+            captured_at=image.captured_at,
+            device_name=image.device_name,
+        )
+        if document_class == "joint_photo":  # one joint photo per case: the newest wins
+            kept = tuple(d for d in case.documents if d.document_class != "joint_photo")
+        else:
+            kept = case.documents
+        return self._evaluate_and_save(replace(case, documents=(*kept, document)))
+
+    def remove_document(self, case: MarriageCase, document_id: str) -> MarriageCase:
+        self._require_open(case)
+        kept = tuple(d for d in case.documents if d.document_id != document_id)
+        return self._evaluate_and_save(replace(case, documents=kept))
+
+    def declaration_text(self, case: MarriageCase, role: Role) -> str:
+        other = Role.B if role is Role.A else Role.A
+        declarant, partner = case.parties.get(role), case.parties.get(other)
+        if declarant is None or partner is None:
+            raise WorkflowError(reason="须先读取双方身份证件")
+        return marriage_declaration_text(declarant.identity, partner.identity)
+
+    def add_signature(self, case: MarriageCase, role: Role, capture: SignatureCapture) -> MarriageCase:
+        self._require_open(case)
+        text = self.declaration_text(case, role)
+        strokes = [[[p.x, p.y, p.t_ms, p.pressure] for p in stroke] for stroke in capture.strokes]
+        if not strokes or sum(len(s) for s in strokes) < 5:
+            raise WorkflowError(reason="签名笔迹过短，请当事人重新签名")
+        signature = Signature(
+            role=role,
+            strokes_json=json.dumps(strokes, separators=(",", ":")),
+            image_png=capture.image_png,
+            declaration_sha256=text_sha256(text),
+            signed_at=capture.captured_at,
+            device_name=capture.device_name,
+        )
+        return self._evaluate_and_save(replace(case, signatures={**case.signatures, role: signature}))
+
+    def attest_voluntariness(self, case: MarriageCase, attested: bool) -> MarriageCase:
+        self._require_open(case)
+        return self._evaluate_and_save(replace(case, voluntariness_attested=attested))
+
+    # 审查 -------------------------------------------------------------------------
+
+    def evaluate(self, case: MarriageCase) -> list[RuleResult]:
+        return marriage_checks(case, today(self.clock), self.settings, self.region_codes)
+
+    def _evaluate_and_save(self, case: MarriageCase, **changes: object) -> MarriageCase:
+        outcomes = tuple(r.outcome() for r in self.evaluate(case))
+        return self._save(case, rule_outcomes=outcomes, **changes)
+
+    def step_blockers(self, case: MarriageCase, target: MarriageStep) -> list[RuleResult]:
+        """Failed rules that keep the case from moving forward to `target`."""
+        results = self.evaluate(case)
+        gates: dict[MarriageStep, set[str]] = {
+            MarriageStep.DOCUMENTS: _IDENTIFY_GATE,
+            MarriageStep.DECLARATIONS: _IDENTIFY_GATE | {"C-M-PHOTO"},
+            MarriageStep.REVIEW: _IDENTIFY_GATE | {"C-M-PHOTO", "C-M-DECL", "C-M-VOL"},
+            MarriageStep.REGISTER: _IDENTIFY_GATE | {"C-M-PHOTO", "C-M-DECL", "C-M-VOL"},
+        }
+        wanted = set().union(*(gates.get(s, set()) for s in STEP_ORDER[: STEP_ORDER.index(target) + 1]))
+        # A deferred live check does not hold up capture; the register step decides it.
+        return [
+            r for r in results
+            if not r.passed and r.rule_id in wanted and r.consequence is not Consequence.PENDING
+        ]
+
+    def go_to(self, case: MarriageCase, target: MarriageStep) -> MarriageCase:
+        self._require_open(case)
+        if STEP_ORDER.index(target) > STEP_ORDER.index(case.step):
+            if target in (MarriageStep.ISSUE, MarriageStep.DONE):
+                raise WorkflowError(reason="须先完成登记（中心库确认）")
+            blockers = self.step_blockers(case, target)
+            if blockers:
+                raise WorkflowError(reason="；".join(r.message for r in blockers))
+        return self._save(case, step=target)
+
+    def refuse(self, case: MarriageCase) -> MarriageCase:
+        """不予登记: closes the case with the failed rules as its reasons."""
+        self._require_open(case)
+        failed = [r for r in self.evaluate(case) if not r.passed]
+        if not failed:
+            raise WorkflowError(reason="没有不符合条件的规则，不能作不予登记处理")
+        outcomes = tuple(r.outcome() for r in self.evaluate(case))
+        log.info("case %s refused: %s", case.case_id, ",".join(r.rule_id for r in failed))
+        return self._save(case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=outcomes)
+
+    # 登记: the one step that needs the central store ----------------------------
+
+    def registration_request(self, case: MarriageCase) -> MarriageRegistrationRequest:
+        assert case.registration_uuid is not None
+        parties = tuple(
+            (role.value, case.parties[role].identity.person_key, case.parties[role].identity.name)
+            for role in (Role.A, Role.B)
+        )
+        # The hash covers what identifies the registration, not the day it is sent:
+        # a resend on a later day is the same registration.
+        canonical = json.dumps(
+            [case.registration_uuid, case.office_code, case.counter_id, case.device_mode.value, parties],
+            ensure_ascii=False,
+        )
+        return MarriageRegistrationRequest(
+            reg_uuid=case.registration_uuid,
+            office_code=case.office_code,
+            counter_id=case.counter_id,
+            registered_on=today(self.clock),
+            device_mode=case.device_mode.value,
+            parties=parties,
+            payload_sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        )
+
+    def register(self, case: MarriageCase) -> MarriageCase:
+        """Commits to the central store. The UUID is created once and saved before the
+        first attempt, so a resend after a lost reply is recognised as the same
+        registration (central-store.md §2.2)."""
+        if case.registration is not None:
+            return case
+        self._require_open(case)
+        blockers = self.step_blockers(case, MarriageStep.REGISTER)
+        if blockers:
+            raise WorkflowError(reason="；".join(r.message for r in blockers))
+        if case.registration_uuid is None:
+            case = self._save(case, registration_uuid=str(uuid.uuid4()), step=MarriageStep.REGISTER)
+        try:
+            ack = self.central.register_marriage(self.registration_request(case))
+        except CentralUnavailableError as error:
+            self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=error.message)
+            raise
+        except PartyAlreadyMarriedError as error:
+            outcome = RuleOutcome("C-M-SPOUSE", False, "中心库登记时发现：" + error.message)
+            self._save(
+                case, status=CaseStatus.REFUSED, step=MarriageStep.DONE,
+                rule_outcomes=(*case.rule_outcomes, outcome), central_error=error.message,
+            )
+            raise
+        except SimulatedDevicesRefusedError as error:
+            self._save(case, central_error=error.message)
+            raise
+        registration = Registration(ack.certificate_no, ack.registered_at, ack.registered_on, ack.duplicate)
+        log.info("case %s registered as %s", case.case_id, ack.certificate_no)
+        return self._save(
+            case, registration=registration, status=CaseStatus.REGISTERED, step=MarriageStep.ISSUE,
+            central_error="",
+        )
+
+    # 发证 -------------------------------------------------------------------------
+
+    def mark_issued(self, case: MarriageCase, forms: tuple[str, ...]) -> MarriageCase:
+        if case.registration is None:
+            raise WorkflowError(reason="尚未登记，不能发证")
+        printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
+        return self._save(case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE)

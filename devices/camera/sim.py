@@ -1,0 +1,91 @@
+"""Simulated document camera (高拍仪), showing the scenario's document images.
+
+What lies under the camera: a document put there with `present_document` (it stays
+until `remove_document`), otherwise the first scenario document of the class the
+registrar asked for, otherwise the next document in scenario order (cycling), so a
+scripted demo always gets something plausible.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import ClassVar
+
+from PIL import Image
+
+from devices.camera.base import DocumentCamera
+from devices.camera.types import CapturedImage, DocumentClass
+from devices.errors import CaptureQualityError
+from devices.sim.common import SimDevice
+from devices.sim.scenario import DocumentSpec, FaultOperation, Scenario
+
+
+class SimDocumentCamera(SimDevice, DocumentCamera):
+    sim_operation: ClassVar[FaultOperation] = FaultOperation.CAPTURE
+
+    def __init__(self, scenario: Scenario, name: str | None = None, *, seed: int | None = None) -> None:
+        spec = scenario.camera
+        super().__init__(name or spec.name, scenario, spec.faults, seed=seed)
+        self._capture_delay_s = spec.capture_delay_s
+        self._presented: str | None = None
+        self._next_index = 0
+
+    # --- QA / test controls (any thread) ---------------------------------------------
+
+    def present_document(self, document_id: str) -> None:
+        """Lays this document under the camera; every capture shows it until removed."""
+        try:
+            self.scenario.document(document_id)
+        except KeyError:
+            raise ValueError(f"unknown document id {document_id!r} in {self.scenario.source}") from None
+        with self._lock:
+            self._presented = document_id
+
+    def remove_document(self) -> None:
+        with self._lock:
+            self._presented = None
+
+    @property
+    def document_under_camera(self) -> str | None:
+        with self._lock:
+            return self._presented
+
+    # --- backend ----------------------------------------------------------------------
+
+    def _do_capture(self, expected: DocumentClass | None) -> CapturedImage:
+        return self._simulate(lambda: self._capture(expected))
+
+    def _capture(self, expected: DocumentClass | None) -> tuple[CapturedImage, str]:
+        document = self._choose(expected)
+        self._pause(self._capture_delay_s)
+        png = self.scenario.resolve(document.image).read_bytes()
+        with Image.open(io.BytesIO(png)) as image:
+            width, height = image.size
+        captured = CapturedImage(
+            image_png=png,
+            width=width,
+            height=height,
+            document_class=document.document_class,
+            captured_at=datetime.now().astimezone(),
+            device_name=self.name,
+            sharpness=document.sharpness,
+        )
+        return captured, document.id
+
+    def _choose(self, expected: DocumentClass | None) -> DocumentSpec:
+        documents = self.scenario.camera.documents
+        with self._lock:
+            if self._presented is not None:
+                return self.scenario.document(self._presented)
+            if expected is not None:
+                for document in documents:
+                    if document.document_class == expected:
+                        return document
+            if not documents:
+                raise CaptureQualityError(
+                    self.name, detail="nothing under the camera (no scenario documents)"
+                )
+            document = documents[self._next_index % len(documents)]
+            self._next_index += 1
+            return document

@@ -1,0 +1,135 @@
+"""Creates devices from spec strings `"<backend>:<argument>"`, explicitly.
+
+One `match` per kind, with the backend imported inside its arm: a backend's vendor
+libraries load only when configured, and PyInstaller still sees every import. No
+folder scanning and no registration by import side effect (model-codebases C4).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal, overload
+
+from devices.base import Device
+from devices.errors import DeviceSpecError
+
+if TYPE_CHECKING:
+    from devices.camera.base import DocumentCamera
+    from devices.id_reader.base import IdReader
+    from devices.signature_pad.base import SignaturePad
+    from devices.sim.scenario import Scenario
+
+KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad")
+
+# Backends each kind knows, built or not yet; used for error messages only.
+KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
+    "id_reader": ("sim", "sam", "pcsc"),
+    "camera": ("sim", "opencv"),
+    "signature_pad": ("sim",),
+}
+
+
+def parse_spec(kind: str, spec: str) -> tuple[str, str]:
+    """Splits `"<backend>:<argument>"` at the first colon (Windows paths keep theirs)."""
+    if kind not in KNOWN_KINDS:
+        raise DeviceSpecError(kind, spec, f"unknown device kind (known: {', '.join(KNOWN_KINDS)})")
+    backend, colon, argument = spec.strip().partition(":")
+    backend = backend.strip().lower()
+    if not colon or not backend:
+        raise DeviceSpecError(kind, spec, "expected '<backend>:<argument>', for example 'sim:default.yaml'")
+    if not argument.strip():
+        raise DeviceSpecError(kind, spec, f"the {backend!r} backend needs an argument after the colon")
+    return backend, argument.strip()
+
+
+@overload
+def open_device(
+    kind: Literal["id_reader"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+) -> IdReader: ...
+@overload
+def open_device(
+    kind: Literal["camera"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+) -> DocumentCamera: ...
+@overload
+def open_device(
+    kind: Literal["signature_pad"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+) -> SignaturePad: ...
+@overload
+def open_device(
+    kind: str, spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+) -> Device: ...
+def open_device(
+    kind: str, spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = None
+) -> Device:
+    """Opens the device `spec` configures for `kind`.
+
+    `base_dir` anchors relative arguments (scenario paths). Pass the same
+    `scenario_cache` dict when opening several devices so that one scenario file is
+    loaded once and shared. Raises DeviceSpecError for a bad spec or a backend not in
+    this build, ScenarioError for a bad scenario.
+    """
+    backend, argument = parse_spec(kind, spec)
+    match backend:
+        case "sim":
+            scenario = _scenario(base_dir, argument, scenario_cache)
+            return _open_simulated(kind, scenario)
+        case "sam" if kind == "id_reader":
+            # GA/T 467 serial reader (devices/id_reader/sam_serial.py), a later issue.
+            raise _not_built(kind, spec, backend)
+        case "pcsc" if kind == "id_reader":
+            raise _not_built(kind, spec, backend)
+        case "opencv" if kind == "camera":
+            raise _not_built(kind, spec, backend)
+        case _:
+            known = ", ".join(KNOWN_BACKENDS[kind])
+            raise DeviceSpecError(kind, spec, f"unknown backend {backend!r} (known: {known})")
+
+
+def open_simulated_devices(scenario_path: Path | str) -> dict[str, Device]:
+    """All three kinds from one scenario file, loaded once: {kind: device}."""
+    from devices.sim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    return {kind: _open_simulated(kind, scenario) for kind in KNOWN_KINDS}
+
+
+def _scenario(base_dir: Path, argument: str, cache: dict[Path, Scenario] | None) -> Scenario:
+    from devices.sim.scenario import load_scenario
+
+    path = Path(argument).expanduser()
+    path = (path if path.is_absolute() else base_dir / path).resolve()
+    if cache is None:
+        return load_scenario(path)
+    if path not in cache:
+        cache[path] = load_scenario(path)
+    return cache[path]
+
+
+def _open_simulated(kind: str, scenario: Scenario) -> Device:
+    match kind:
+        case "id_reader":
+            from devices.id_reader.sim import SimIdReader
+
+            return SimIdReader(scenario)
+        case "camera":
+            from devices.camera.sim import SimDocumentCamera
+
+            return SimDocumentCamera(scenario)
+        case "signature_pad":
+            from devices.signature_pad.sim import SimSignaturePad
+
+            return SimSignaturePad(scenario)
+        case _:  # parse_spec has checked the kind; this keeps the match total
+            raise DeviceSpecError(kind, f"sim:{scenario.source}", "unknown device kind")
+
+
+def _not_built(kind: str, spec: str, backend: str) -> DeviceSpecError:
+    return DeviceSpecError(kind, spec, f"the {backend!r} backend is not available in this build")

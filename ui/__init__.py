@@ -1,0 +1,1 @@
+"""Qt widgets of the counter. The only package that imports QtWidgets."""

@@ -1,0 +1,1 @@
+"""One page per workflow step (identify → documents → declarations → review → register → issue)."""
