@@ -213,8 +213,8 @@ class MainWindow(QMainWindow):
             index = STEP_ORDER.index(case.step)
             self.back_button.setEnabled(editable and 0 < index <= STEP_ORDER.index(MarriageStep.REGISTER))
             self.next_button.setEnabled(editable and index < STEP_ORDER.index(MarriageStep.REGISTER))
-            failed = [r for r in self.services.workflow.evaluate(case) if not r.passed]
-            self.refuse_button.setEnabled(editable and case.registration is None and bool(failed))
+            grounds = self.services.workflow.refusal_grounds(case)
+            self.refuse_button.setEnabled(editable and case.registration is None and bool(grounds))
         self._update_steps()
         self._refresh_queue()
         self.case_changed.emit(case)

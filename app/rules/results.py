@@ -29,10 +29,10 @@ class RuleResult:
         return RuleOutcome(self.rule_id, self.passed, self.message, self.party)
 
 
-def refusing(results: list[RuleResult]) -> list[RuleResult]:
-    """Failed rules whose consequence is a refusal of the registration."""
-    return [r for r in results if not r.passed and r.consequence is Consequence.REFUSE]
+# Failures that are grounds for turning a couple away. The others (a missing photo,
+# an unsigned declaration, a deferred live check) only mean the work is not finished.
+REFUSAL_GROUNDS = frozenset({Consequence.REFUSE, Consequence.REDIRECT, Consequence.BLOCK})
 
 
-def blocking(results: list[RuleResult]) -> list[RuleResult]:
-    return [r for r in results if not r.passed]
+def refusal_grounds(results: list[RuleResult]) -> list[RuleResult]:
+    return [r for r in results if not r.passed and r.consequence in REFUSAL_GROUNDS]

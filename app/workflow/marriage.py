@@ -42,7 +42,7 @@ from app.errors import (
 from app.rules.identity import document_defects
 from app.rules.marriage import marriage_checks, party_checks
 from app.rules.policy import RuleSettings
-from app.rules.results import Consequence, RuleResult
+from app.rules.results import Consequence, RuleResult, refusal_grounds
 from app.workflow.clock import Clock, today
 from app.workflow.ports import CaseRepository, CentralRegistry
 from devices.camera.types import CapturedImage
@@ -254,15 +254,22 @@ class MarriageWorkflow:
                 raise WorkflowError(reason="；".join(r.message for r in blockers))
         return self._save(case, step=target)
 
+    def refusal_grounds(self, case: MarriageCase) -> list[RuleResult]:
+        return refusal_grounds(self.evaluate(case))
+
     def refuse(self, case: MarriageCase) -> MarriageCase:
-        """不予登记: closes the case with the failed rules as its reasons."""
+        """不予登记 (Reg. 2025 Art. 10): closes the case; its failed rules are the reasons
+        given to the parties, its passed rules stay as the record of what was checked."""
         self._require_open(case)
-        failed = [r for r in self.evaluate(case) if not r.passed]
-        if not failed:
-            raise WorkflowError(reason="没有不符合条件的规则，不能作不予登记处理")
-        outcomes = tuple(r.outcome() for r in self.evaluate(case))
-        log.info("case %s refused: %s", case.case_id, ",".join(r.rule_id for r in failed))
-        return self._save(case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=outcomes)
+        results = self.evaluate(case)
+        grounds = refusal_grounds(results)
+        if not grounds:
+            raise WorkflowError(reason="没有不符合登记条件的情形，不能作不予登记处理")
+        kept = [r for r in results if r.passed or r in grounds]
+        log.info("case %s refused: %s", case.case_id, ",".join(r.rule_id for r in grounds))
+        return self._save(
+            case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=tuple(r.outcome() for r in kept)
+        )
 
     # 登记: the one step that needs the central store ----------------------------
 

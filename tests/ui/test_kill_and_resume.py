@@ -81,8 +81,8 @@ def test_sigkill_mid_case_then_resume_in_gui(tmp_path: Path, qtbot: QtBot, qapp:
 
     ensure_application("zh_CN")
     services = build_services(simulated_config(data))
+    window = MainWindow(services)
     try:
-        window = MainWindow(services)
         window.show()
         qtbot.waitUntil(lambda: not window.busy and window.case is not None, timeout=10_000)
         case = window.case
@@ -94,6 +94,6 @@ def test_sigkill_mid_case_then_resume_in_gui(tmp_path: Path, qtbot: QtBot, qapp:
         ]
         assert len(case.parties) == 2 and len(case.documents) == 1 and set(case.signatures) == {"A"}
         assert case.documents[0].document_class == "joint_photo" and case.documents[0].image_png
-        window.close()
     finally:
+        window.close()
         services.close()

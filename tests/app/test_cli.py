@@ -1,0 +1,58 @@
+"""The command-line contract, run as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.counter_fixtures import REPO_ROOT
+
+
+def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MARRIAGE_COUNTER_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.slow
+def test_demo_registers_two_couples_and_refuses_two(tmp_path: Path) -> None:
+    out = tmp_path / "demo-output"
+    result = cli("demo", "--out", str(out), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    cases = summary["cases"]
+    assert [c["status"] for c in cases] == ["issued", "issued", "refused", "refused"]
+    assert [c.get("refused_rules") for c in cases[2:]] == [["C-M-AGE"], ["C-M-SPOUSE"]]
+    assert all(c["business"] == "marriage" and c["id"] for c in cases)
+    numbers = [c["certificate_no"] for c in cases[:2]]
+    assert numbers[0].endswith("-000001") and numbers[1].endswith("-000002")
+    screenshots = sorted((out / "screenshots").glob("*.png"))
+    assert len(screenshots) == 2 * 7 + 2 * 2 and all(p.stat().st_size > 10_000 for p in screenshots)
+    for case, folder in zip(cases[:2], sorted((out / "pdf").iterdir()), strict=True):
+        text = "".join(page.extract_text() for page in PdfReader(folder / "certificate-A.pdf").pages)
+        assert case["certificate_no"] in text
+        assert "李明轩" in text or "陈志强" in text
+        assert "王雨桐" in text or "刘晓燕" in text
+
+
+def test_broken_scenario_is_named_and_exits_3(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("spec: 1\npeople:\n  - id: x\n    nmae: 张三\n", encoding="utf-8")
+    result = cli("--simulate", str(broken), "devices", "list", data_dir=tmp_path)
+    assert result.returncode == 3
+    assert "SIM-001" in result.stdout and str(broken) in result.stdout and "people[0]" in result.stdout
+
+
+def test_bad_config_exits_2_with_key(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[devices]\nid_reader = "sim:x.yaml"\nbogus = 1\n', encoding="utf-8")
+    result = cli("--config", str(config), "config", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "CFG-001" in result.stderr and "devices.bogus" in result.stderr and "Traceback" not in result.stderr
