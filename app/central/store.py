@@ -25,11 +25,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, Select, insert, select, text, update
+from sqlalchemy import Connection, Select, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.central.errors import CentralIntegrityError
@@ -61,11 +59,10 @@ from app.errors import (
 )
 from app.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
+    MigratedDatabase,
     describe_db_error,
     dialect_insert,
-    make_engine,
     read_transaction,
-    run_migrations,
 )
 
 log = logging.getLogger(__name__)
@@ -92,8 +89,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CentralStore:
+class CentralStore(MigratedDatabase):
     """The central registry. Thread-safe: each call runs on its own pooled connection."""
+
+    migrations_dir = MIGRATIONS_DIR
 
     def __init__(
         self,
@@ -102,38 +101,8 @@ class CentralStore:
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        self._url = url
-        self._busy_timeout_ms = busy_timeout_ms
+        super().__init__(url, busy_timeout_ms=busy_timeout_ms)
         self._clock = clock
-        self._engine: Engine | None = None
-
-    def open(self) -> None:
-        """Connects and migrates the schema (creating an embedded SQLite file if needed)."""
-        if self._engine is not None:
-            return
-        with self._guard("open"):
-            engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms)
-        try:
-            with self._guard("open"):
-                run_migrations(engine, MIGRATIONS_DIR)
-        except BaseException:
-            engine.dispose()
-            raise
-        self._engine = engine
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def mode(self) -> CentralMode:
         with self._guard("read mode"), read_transaction(self._engine_or_fail()) as conn:
@@ -277,11 +246,6 @@ class CentralStore:
         # The blocking marriage was dissolved in between: nothing was written, so the
         # same UUID can simply be sent again.
         raise CentralUnavailableError(detail="a conflicting marriage could not be confirmed; send again")
-
-    def _engine_or_fail(self) -> Engine:
-        if self._engine is None:
-            raise RuntimeError("CentralStore is not open")
-        return self._engine
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:

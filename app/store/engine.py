@@ -11,9 +11,9 @@ instead of failing. Other URLs (PostgreSQL) run at READ COMMITTED, where the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from alembic import command, context
 from alembic.config import Config
@@ -181,3 +181,49 @@ def migration_environment(target_metadata: MetaData, *, version_table: str = "al
             migrate(conn)
     finally:
         engine.dispose()
+
+
+class MigratedDatabase:
+    """A database opened on demand and migrated to its newest schema: the shared life
+    cycle of the local and the central store. Subclasses name their migrations and
+    turn failures into their own coded errors in `_guard`."""
+
+    migrations_dir: Path
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+        self._url = url
+        self._busy_timeout_ms = busy_timeout_ms
+        self._engine: Engine | None = None
+
+    def open(self) -> None:
+        if self._engine is not None:
+            return
+        with self._guard("open"):
+            engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms)
+        try:
+            with self._guard("open"):
+                run_migrations(engine, self.migrations_dir)
+        except BaseException:
+            engine.dispose()
+            raise
+        self._engine = engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _engine_or_fail(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError(f"{type(self).__name__} is not open")
+        return self._engine
+
+    def _guard(self, action: str) -> AbstractContextManager[None]:
+        raise NotImplementedError

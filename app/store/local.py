@@ -16,11 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, Row, Table, delete, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.case import (
@@ -39,13 +38,7 @@ from app.domain.case import (
 )
 from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import LocalStoreError
-from app.store.engine import (
-    DEFAULT_BUSY_TIMEOUT_MS,
-    describe_db_error,
-    make_engine,
-    read_transaction,
-    run_migrations,
-)
+from app.store.engine import MigratedDatabase, describe_db_error, read_transaction
 from app.store.models import LocalBase
 
 log = logging.getLogger(__name__)
@@ -82,42 +75,10 @@ class CaseSummary:
     business: Business
 
 
-class LocalStore:
+class LocalStore(MigratedDatabase):
     """The counter's own database. Thread-safe: each call uses its own pooled connection."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
-        self._url = url
-        self._busy_timeout_ms = busy_timeout_ms
-        self._engine: Engine | None = None
-
-    def open(self) -> None:
-        """Opens the database file (creating it and its folder) and migrates it."""
-        if self._engine is not None:
-            return
-        try:
-            engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms)
-        except _DB_FAILURES as exc:
-            raise self._failure("open", exc) from exc
-        try:
-            run_migrations(engine, MIGRATIONS_DIR)
-        except _DB_FAILURES as exc:
-            engine.dispose()
-            raise self._failure("open", exc) from exc
-        self._engine = engine
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+    migrations_dir = MIGRATIONS_DIR
 
     def save_case(self, case: MarriageCase) -> None:
         """Stores the whole case in one transaction, replacing what was stored before."""
@@ -217,11 +178,6 @@ class LocalStore:
             partial.unlink(missing_ok=True)
         log.info("local store backed up to %s", target)
         return target
-
-    def _engine_or_fail(self) -> Engine:
-        if self._engine is None:
-            raise RuntimeError("LocalStore is not open")
-        return self._engine
 
     @contextmanager
     def _guard(self, action: str, case_id: str = "") -> Iterator[None]:
