@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -18,7 +19,7 @@ from app.central.store import CentralStore
 from app.central.types import ActiveMarriage, MarriageRegistrationRequest, RegistrationAck
 from app.config import Config
 from app.domain.case import DeviceMode
-from app.errors import AppError, CentralUnavailableError
+from app.errors import AppError, CentralUnavailableError, LocalStoreError
 from app.resources import region_codes, resources_dir
 from app.store.local import LocalStore
 from app.workflow.clock import Clock, SystemClock
@@ -104,10 +105,12 @@ class CounterServices:
         return self.workflow.device_mode
 
     def close(self) -> None:
-        for device in self.devices.values():
-            device.close()
-        self.central.close()
-        self.store.close()
+        """Closes everything, even when one part fails to close."""
+        with ExitStack() as stack:
+            stack.callback(self.store.close)
+            stack.callback(self.central.close)
+            for device in self.devices.values():
+                stack.callback(device.close)
 
 
 def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
@@ -127,21 +130,32 @@ def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
 
 
 def build_services(config: Config, clock: Clock | None = None) -> CounterServices:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = LocalStore(config.store_url)
-    store.open()
-    devices, device_errors = open_devices(config)
-    mode = DeviceMode.SIMULATED if config.any_device_simulated else DeviceMode.REAL
-    central = CentralConnection(config.central_url)
-    workflow = MarriageWorkflow(
-        store=store,
-        central=central,
-        config=config,
-        clock=clock or SystemClock(),
-        device_mode=mode,
-        region_codes=region_codes(),
-    )
-    return CounterServices(config, store, central, workflow, devices, device_errors)
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LocalStoreError(detail=f"{config.data_dir}: {error.strerror or error}") from error
+    with ExitStack() as cleanup:  # undone if anything below fails
+        store = LocalStore(config.store_url)
+        store.open()
+        cleanup.callback(store.close)
+        devices, device_errors = open_devices(config)
+        for device in devices.values():
+            cleanup.callback(device.close)
+        # Decided by what was opened, not by how the spec was spelt: a simulated device
+        # must never produce a registration marked real (architecture §3).
+        simulated = config.any_device_simulated or any(d.simulated for d in devices.values())
+        central = CentralConnection(config.central_url)
+        workflow = MarriageWorkflow(
+            store=store,
+            central=central,
+            config=config,
+            clock=clock or SystemClock(),
+            device_mode=DeviceMode.SIMULATED if simulated else DeviceMode.REAL,
+            region_codes=region_codes(),
+        )
+        services = CounterServices(config, store, central, workflow, devices, device_errors)
+        cleanup.pop_all()
+    return services
 
 
 def default_output_dir(config: Config) -> Path:

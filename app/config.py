@@ -150,13 +150,13 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     return overrides
 
 
-def _validate(data: dict[str, Any], sources: list[str]) -> Config:
+def _validate(data: dict[str, Any], source: str) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(source=" + ".join(sources) or "defaults", key=key, reason=first["msg"]) from error
+        raise ConfigError(source=source, key=key, reason=first["msg"]) from error
 
 
 def load_config(
@@ -169,23 +169,22 @@ def load_config(
     """Builds the configuration. `simulate=True` uses the default scenario for every
     device; a path uses that scenario."""
     environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
-    sources: list[str] = []
+    layers: list[tuple[str, dict[str, Any]]] = []
     files = [machine_config_path(), user_config_path()] if read_system_files else []
+    files += [config_file] if config_file is not None else []
     for path in files:
-        if path.is_file():
-            data = _merge(data, _read_toml(path))
-            sources.append(str(path))
-    if config_file is not None:
-        data = _merge(data, _read_toml(config_file))
-        sources.append(str(config_file))
+        if path == config_file or path.is_file():
+            layers.append((str(path), _read_toml(path)))
     env = _env_overrides(environ)
     if env:
-        data = _merge(data, env)
-        sources.append("environment")
+        layers.append(("environment (MARRIAGE_COUNTER_*)", env))
+    data: dict[str, Any] = {}
+    for source, layer in layers:
+        _validate(layer, source)  # every layer is complete on its own: name the culprit
+        data = _merge(data, layer)
     if simulate:
         scenario = DEFAULT_SCENARIO if simulate is True else f"sim:{Path(str(simulate)).resolve()}"
         devices = dict(data.get("devices", {}))
         devices.update(id_reader=scenario, camera=scenario, signature_pad=scenario)
         data["devices"] = devices
-    return _validate(data, sources)
+    return _validate(data, " + ".join(source for source, _ in layers) or "defaults")

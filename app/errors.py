@@ -87,3 +87,11 @@ class LocalStoreError(AppError):
 class WorkflowError(AppError):
     code = "WF-001"
     template = QT_TRANSLATE_NOOP("AppError", "This step cannot be done now: {reason}")
+
+
+class OutputError(AppError):
+    code = "OUT-001"
+    template = QT_TRANSLATE_NOOP(
+        "AppError", "The forms could not be written or printed: {detail}. The registration itself is saved."
+    )
+    exit_code = 3

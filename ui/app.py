@@ -37,9 +37,12 @@ def run_gui(config: Config) -> int:
 
     app = ensure_application(config.ui.language)
     services = build_services(config)
+    window: MainWindow | None = None
     try:
         window = MainWindow(services)
         window.show()
         return app.exec()
     finally:
+        if window is not None:
+            window.ops.shutdown()
         services.close()

@@ -148,13 +148,14 @@ def run_demo(config: Config, out: Path) -> int:
     configure_logging(config.log_dir)
     app = ensure_application(config.ui.language)
     services = build_services(config)
-    window = MainWindow(services)
-    window.resize(1280, 800)
-    window.show()
-    driver = GuiDriver(window, out / "screenshots")
     cases: list[dict[str, Any]] = []
     all_as_scripted = True
+    window: MainWindow | None = None
     try:
+        window = MainWindow(services)
+        window.resize(1280, 800)
+        window.show()
+        driver = GuiDriver(window, out / "screenshots")
         driver.wait_idle()
         for number, script in enumerate(SCRIPT, start=1):
             try:
@@ -173,8 +174,9 @@ def run_demo(config: Config, out: Path) -> int:
             print(f"{script.label}: {entry['status']} {entry.get('certificate_no', '')}"
                   f"{' '.join(entry.get('refused_rules', []))}{'' if entry['as_scripted'] else '  (NOT as scripted)'}")
     finally:
-        window.close()
-        app.processEvents()
+        if window is not None:
+            window.close()
+            app.processEvents()
         services.close()
     summary = {"cases": cases, "screenshots": driver.taken, "as_scripted": all_as_scripted}
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -22,10 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import CounterServices, default_output_dir
-from app.domain.case import STEP_ORDER, CaseStatus, MarriageCase, MarriageStep, Role
-from app.errors import WorkflowError
+from app.domain.case import STEP_ORDER, CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role
+from app.errors import OutputError, WorkflowError
 from app.store.local import CaseSummary
+from devices.base import Device
 from devices.camera.base import DocumentCamera
+from devices.camera.types import DocumentClass
 from devices.id_reader.base import IdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
@@ -44,9 +47,7 @@ from ui.print.layout import FormDocument
 from ui.print.renderer import print_document, write_pdf
 
 log = logging.getLogger(__name__)
-
-# How long the GUI lets a device future run before it reports a timeout itself.
-DEVICE_WAIT_S = 20.0
+R = TypeVar("R")
 
 
 class DeviceStatusRelay(QObject):
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.case: MarriageCase | None = None
         self.ops = OpRunner(self)
+        self._step_running = False
         self.setWindowTitle(self.tr("Marriage Registration Counter"))
         self.resize(1280, 800)
 
@@ -72,7 +74,7 @@ class MainWindow(QMainWindow):
         self.banner = QLabel(self.tr("SIMULATED DEVICES: NOT FOR REAL REGISTRATIONS"))
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet("background: #c62828; color: white; font-weight: bold; padding: 4px;")
-        self.banner.setVisible(services.config.any_device_simulated)
+        self.banner.setVisible(services.device_mode is DeviceMode.SIMULATED)
         outer.addWidget(self.banner)
         from ui.widgets import ErrorBar
 
@@ -112,7 +114,10 @@ class MainWindow(QMainWindow):
         self.next_button.setShortcut("F10")
         self.refuse_button = QPushButton(self.tr("Refuse registration (Ctrl+Shift+R)"))
         self.refuse_button.setShortcut("Ctrl+Shift+R")
+        self.cancel_button = QPushButton(self.tr("Close case unfinished (Ctrl+Shift+W)"))
+        self.cancel_button.setShortcut("Ctrl+Shift+W")
         nav.addWidget(self.refuse_button)
+        nav.addWidget(self.cancel_button)
         nav.addStretch(1)
         nav.addWidget(self.back_button)
         nav.addWidget(self.next_button)
@@ -145,6 +150,7 @@ class MainWindow(QMainWindow):
         self.back_button.clicked.connect(lambda: self._move(-1))
         self.next_button.clicked.connect(lambda: self._move(+1))
         self.refuse_button.clicked.connect(self.refuse_case)
+        self.cancel_button.clicked.connect(self.cancel_case)
         self.queue.itemActivated.connect(self._on_queue_activated)
         self.queue.itemClicked.connect(self._on_queue_activated)
         QShortcut(QKeySequence("Ctrl+L"), self, self.queue.setFocus)
@@ -158,31 +164,81 @@ class MainWindow(QMainWindow):
         return self.ops.busy
 
     def run(self, fn: Callable[[], Any], on_success: Callable[[Any], None] | None = None) -> None:
-        """Runs `fn` on the worker; errors go to the error bar, then the case is reloaded
-        from the store so the screen shows exactly what was saved."""
+        """Runs `fn` on the worker; errors go to the error bar."""
+        self.ops.run(fn, self._succeeded(on_success), self._show_failure)
 
-        def failed(error: BaseException) -> None:
-            self.error_bar.show_message(error_text(error))
-            self._update_central()
-            if self.case is not None:
-                case_id = self.case.case_id
-                self.ops.run(lambda: self.services.store.load_case(case_id), self._after_reload, lambda _: None)
-
+    def _succeeded(self, then: Callable[[Any], None] | None) -> Callable[[Any], None]:
         def succeeded(result: Any) -> None:
             self.error_bar.hide()
             self._update_central()
-            if on_success is not None:
-                on_success(result)
+            if then is not None:
+                then(result)
 
-        self.ops.run(fn, succeeded, failed)
+        return succeeded
+
+    def _show_failure(self, error: BaseException) -> None:
+        """Shows the coded message, then reloads the case so the screen shows exactly what
+        was saved (a failed step changed nothing, or saved why it waits)."""
+        self.error_bar.show_message(error_text(error))
+        self._update_central()
+        if self.case is not None:
+            case_id = self.case.case_id
+            self.run_quietly(lambda: self.services.store.load_case(case_id), self._after_reload)
+
+    def _case_step_allowed(self) -> MarriageCase | None:
+        """The open case, unless a step on it is still running: a second key press must
+        not act on a case that the first one is about to replace."""
+        if self.case is None:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("no case is open"))))
+            return None
+        if self._step_running:
+            self.statusBar().showMessage(self.tr("Still working on the previous step…"), 3000)
+            return None
+        return self.case
+
+    def _latest(self, case_id: str) -> MarriageCase:
+        """Steps act on the case as last saved, never on a copy the screen held."""
+        case = self.services.store.load_case(case_id)
+        if case is None:
+            raise WorkflowError(reason=f"案件 {case_id} 不存在")
+        return case
+
+    def _step_done(self, case: MarriageCase) -> None:
+        self._step_running = False
+        self._show_case(case)
+
+    def _step_failed(self, error: BaseException) -> None:
+        self._step_running = False
+        self._show_failure(error)
 
     def apply(self, fn: Callable[[MarriageCase], MarriageCase]) -> None:
         """Runs a workflow step on the current case and shows the case it returns."""
-        case = self.case
+        case = self._case_step_allowed()
         if case is None:
-            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("no case is open"))))
             return
-        self.run(lambda: fn(case), self._show_case)
+        self._step_running = True
+        case_id = case.case_id
+        self.ops.run(lambda: fn(self._latest(case_id)), self._succeeded(self._step_done), self._step_failed)
+
+    def apply_with_device(
+        self, start: Callable[[MarriageCase], Future[R]], then: Callable[[MarriageCase, R], MarriageCase]
+    ) -> None:
+        """Starts a device operation, then runs the workflow step with its result; no
+        thread waits while the person reads a card or signs."""
+        case = self._case_step_allowed()
+        if case is None:
+            return
+        try:
+            future = start(case)
+        except Exception as error:
+            self._show_failure(error)
+            return
+        self._step_running = True
+        case_id = case.case_id
+        self.ops.run_after(
+            future, lambda result: then(self._latest(case_id), result), self._succeeded(self._step_done),
+            self._step_failed,
+        )
 
     def _after_reload(self, case: MarriageCase | None) -> None:
         if case is not None:
@@ -200,21 +256,24 @@ class MainWindow(QMainWindow):
         self._show_case(case)
 
     def _show_case(self, case: MarriageCase | None) -> None:
-        self.case = case
         if case is None:
+            self.case = None
             self.stack.setCurrentWidget(self.empty)
-            for button in (self.back_button, self.next_button, self.refuse_button):
+            for button in (self.back_button, self.next_button, self.refuse_button, self.cancel_button):
                 button.setEnabled(False)
         else:
             page = self.pages[case.step]
-            page.show_case(case)
+            page.show_case(case)  # may raise: then the screen and self.case stay as they were
+            self.case = case
             self.stack.setCurrentWidget(page)
             editable = case.status in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL)
             index = STEP_ORDER.index(case.step)
             self.back_button.setEnabled(editable and 0 < index <= STEP_ORDER.index(MarriageStep.REGISTER))
             self.next_button.setEnabled(editable and index < STEP_ORDER.index(MarriageStep.REGISTER))
             grounds = self.services.workflow.refusal_grounds(case)
-            self.refuse_button.setEnabled(editable and case.registration is None and bool(grounds))
+            settled = case.registration_uuid is None  # no central outcome pending
+            self.refuse_button.setEnabled(editable and settled and bool(grounds))
+            self.cancel_button.setEnabled(editable and settled)
         self._update_steps()
         self._refresh_queue()
         self.case_changed.emit(case)
@@ -262,9 +321,12 @@ class MainWindow(QMainWindow):
     def _on_device_status(self, status: DeviceStatus) -> None:
         self._show_device(status)
 
+    def _device_names(self) -> dict[str, str]:
+        return {"id_reader": self.tr("ID reader"), "camera": self.tr("Camera"),
+                "signature_pad": self.tr("Signature pad")}
+
     def _show_device(self, status: DeviceStatus) -> None:
-        names = {"id_reader": self.tr("ID reader"), "camera": self.tr("Camera"),
-                 "signature_pad": self.tr("Signature pad")}
+        names = self._device_names()
         states = {DeviceState.READY: (self.tr("ready"), "#1b7a1b"), DeviceState.BUSY: (self.tr("busy"), "#0b5cad"),
                   DeviceState.NOT_READY: (self.tr("not ready"), "#b26a00"),
                   DeviceState.UNAVAILABLE: (self.tr("unavailable"), "#b00020")}
@@ -291,45 +353,44 @@ class MainWindow(QMainWindow):
     def new_case(self) -> None:
         self.run(self.services.workflow.start_case, self._show_case)
 
+    def _device(self, kind: str) -> Device | None:
+        device = self.services.devices.get(kind)
+        if device is not None:
+            return device
+        reason = self.services.device_errors.get(kind, "")
+        self.error_bar.show_message(self.tr("The {device} is not available. {reason}").format(
+            device=self._device_names()[kind], reason=reason))
+        return None
+
     def read_card(self, role: Role) -> None:
-        reader = self.services.devices.get("id_reader")
-        if not isinstance(reader, IdReader):
-            self.error_bar.show_message(self._missing_device("id_reader"))
-            return
-        workflow = self.services.workflow
-        self.apply(lambda case: workflow.record_party(case, role, reader.read_card().result(DEVICE_WAIT_S)))
+        reader = self._device("id_reader")
+        if isinstance(reader, IdReader):
+            workflow = self.services.workflow
+            self.apply_with_device(lambda _: reader.read_card(),
+                                   lambda case, record: workflow.record_party(case, role, record))
 
     def recheck_central(self) -> None:
         self.apply(self.services.workflow.recheck_central)
 
     def capture_document(self, document_class: str) -> None:
-        camera = self.services.devices.get("camera")
-        if not isinstance(camera, DocumentCamera):
-            self.error_bar.show_message(self._missing_device("camera"))
-            return
-        from devices.camera.types import DocumentClass
-
-        workflow = self.services.workflow
-        expected = DocumentClass(document_class)
-        self.apply(lambda case: workflow.add_document(case, camera.capture(expected).result(DEVICE_WAIT_S),
-                                                      document_class))
+        camera = self._device("camera")
+        if isinstance(camera, DocumentCamera):
+            workflow = self.services.workflow
+            self.apply_with_device(lambda _: camera.capture(DocumentClass(document_class)),
+                                   lambda case, image: workflow.add_document(case, image, document_class))
 
     def remove_document(self, document_id: str) -> None:
         self.apply(lambda case: self.services.workflow.remove_document(case, document_id))
 
     def sign_declaration(self, role: Role) -> None:
-        pad = self.services.devices.get("signature_pad")
-        if not isinstance(pad, SignaturePad):
-            self.error_bar.show_message(self._missing_device("signature_pad"))
-            return
-        workflow = self.services.workflow
-
-        def sign(case: MarriageCase) -> MarriageCase:
-            text = workflow.declaration_text(case, role)
-            capture = pad.capture_signature(case.parties[role].identity.name, text).result(DEVICE_WAIT_S)
-            return workflow.add_signature(case, role, capture)
-
-        self.apply(sign)
+        pad = self._device("signature_pad")
+        if isinstance(pad, SignaturePad):
+            workflow = self.services.workflow
+            self.apply_with_device(
+                lambda case: pad.capture_signature(case.parties[role].identity.name,
+                                                   workflow.declaration_text(case, role)),
+                lambda case, capture: workflow.add_signature(case, role, capture),
+            )
 
     def attest_voluntariness(self, attested: bool) -> None:
         self.apply(lambda case: self.services.workflow.attest_voluntariness(case, attested))
@@ -342,6 +403,9 @@ class MainWindow(QMainWindow):
 
     def refuse_case(self) -> None:
         self.apply(self.services.workflow.refuse)
+
+    def cancel_case(self) -> None:
+        self.apply(self.services.workflow.cancel)
 
     def register_case(self) -> None:
         self.apply(self.services.workflow.register)
@@ -374,21 +438,24 @@ class MainWindow(QMainWindow):
         from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
         folder = self.output_dir(case)
-        folder.mkdir(parents=True, exist_ok=True)
-        forms = self.forms_for(case)
-        for file_name, document in forms:
-            write_pdf(document, folder / file_name)
-        printer_info = QPrinterInfo.defaultPrinter()
-        if not printer_info.isNull():
-            for _, document in forms:
-                print_document(document, QPrinter(printer_info, QPrinter.PrinterMode.HighResolution))
+        # Painting stays on the GUI thread (QPainter text on a paged device); five forms
+        # take well under a second here. Failures get a code, never a traceback.
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            forms = self.forms_for(case)
+            for file_name, document in forms:
+                write_pdf(document, folder / file_name)
+            printer_info = QPrinterInfo.defaultPrinter()
+            if not printer_info.isNull():
+                for _, document in forms:
+                    print_document(document, QPrinter(printer_info, QPrinter.PrinterMode.HighResolution))
+        except Exception as error:
+            log.exception("forms of case %s not produced", case.case_id)
+            self._show_failure(OutputError(detail=str(error)))
+            return
         self.statusBar().showMessage(self.tr("Forms saved to {folder}").format(folder=folder), 10000)
         names = tuple(name for name, _ in forms)
         self.apply(lambda c: self.services.workflow.mark_issued(c, names))
-
-    def _missing_device(self, kind: str) -> str:
-        reason = self.services.device_errors.get(kind, "")
-        return self.tr("The {device} is not available. {reason}").format(device=kind, reason=reason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ops.shutdown()

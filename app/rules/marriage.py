@@ -10,12 +10,13 @@ from collections.abc import Container
 from datetime import date
 
 from app.domain.case import MarriageCase, Party, Role
+from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.domain.identity import DocumentType, Sex
 from app.rules.identity import check_identity
 from app.rules.policy import Era, RuleSettings, era_on
 from app.rules.results import Consequence, RuleResult
 
-JOINT_PHOTO = "joint_photo"
+JOINT_PHOTO = "joint_photo"  # devices.camera.types.DocumentClass.JOINT_PHOTO
 
 
 def birthday_in(year: int, birth: date) -> date:
@@ -102,8 +103,18 @@ def check_registry(a: Party, b: Party, settings: RuleSettings) -> RuleResult:
     )
 
 
+def _signed_current_text(case: MarriageCase, role: Role) -> bool:
+    """The signature is bound to the exact declaration text; a changed party changes it."""
+    signature, declarant = case.signatures.get(role), case.parties.get(role)
+    other = case.parties.get(Role.B if role is Role.A else Role.A)
+    if signature is None or declarant is None or other is None:
+        return False
+    expected = text_sha256(marriage_declaration_text(declarant.identity, other.identity))
+    return signature.declaration_sha256 == expected
+
+
 def check_declarations(case: MarriageCase) -> RuleResult:
-    missing = [p.identity.name for r, p in case.parties.items() if r not in case.signatures]
+    missing = [p.identity.name for r, p in case.parties.items() if not _signed_current_text(case, r)]
     if missing:
         return RuleResult(
             "C-M-DECL", False, f"{'、'.join(missing)}尚未在登记员面前签署《申请结婚登记声明书》", None,
@@ -159,10 +170,14 @@ def marriage_checks(
             results.extend(party_checks(party, today, settings, region_codes))
     a, b = case.parties.get(Role.A), case.parties.get(Role.B)
     if a is None or b is None:
-        results.append(RuleResult("C-M-PARTIES", False, "须读取双方身份证件（双方亲自到场）", None))
+        results.append(
+            RuleResult("C-M-PARTIES", False, "须读取双方身份证件（双方亲自到场）", None, Consequence.CANNOT_ACCEPT)
+        )
         return results
     if a.identity.person_key == b.identity.person_key:
-        results.append(RuleResult("C-M-PARTIES", False, "两次读取的是同一张证件，请读取另一方的证件", Role.B))
+        results.append(
+            RuleResult("C-M-PARTIES", False, "两次读取的是同一张证件，请读取另一方的证件", Role.B, Consequence.BLOCK)
+        )
     results.append(check_sexes(a, b))
     results.append(check_registry(a, b, settings))
     results.append(check_joint_photo(case))

@@ -29,9 +29,10 @@ class RuleResult:
         return RuleOutcome(self.rule_id, self.passed, self.message, self.party)
 
 
-# Failures that are grounds for turning a couple away. The others (a missing photo,
-# an unsigned declaration, a deferred live check) only mean the work is not finished.
-REFUSAL_GROUNDS = frozenset({Consequence.REFUSE, Consequence.REDIRECT, Consequence.BLOCK})
+# Failures that are grounds for turning a couple away (不予登记, Reg. 2025 Art. 10). The
+# others only mean the work is not finished: a card to read again (block), a missing
+# photo or declaration, a deferred live check.
+REFUSAL_GROUNDS = frozenset({Consequence.REFUSE, Consequence.REDIRECT})
 
 
 def refusal_grounds(results: list[RuleResult]) -> list[RuleResult]:

@@ -36,11 +36,12 @@ from app.errors import (
     CentralUnavailableError,
     InvalidIdentityError,
     PartyAlreadyMarriedError,
+    PayloadConflictError,
     SimulatedDevicesRefusedError,
     WorkflowError,
 )
 from app.rules.identity import document_defects
-from app.rules.marriage import marriage_checks, party_checks
+from app.rules.marriage import JOINT_PHOTO, marriage_checks, party_checks
 from app.rules.policy import RuleSettings
 from app.rules.results import Consequence, RuleResult, refusal_grounds
 from app.workflow.clock import Clock, today
@@ -58,8 +59,17 @@ _DOC_TYPES = {
     CardType.PASSPORT: DocumentType.PASSPORT,
 }
 
-# Rules that stop the case at the identify page: a refusal or an unusable document.
-_IDENTIFY_GATE = {"C-ID-1", "C-M-PARTIES", "C-M-SEX", "C-M-AGE", "C-M-SPOUSE", "C-M-REG"}
+# Rules decided at the identify page (C-M-PARTIES is the counter check of M-006: both
+# parties present in person, two different cards).
+IDENTIFY_RULES = frozenset({"C-ID-1", "C-M-PARTIES", "C-M-SEX", "C-M-AGE", "C-M-SPOUSE", "C-M-REG"})
+
+# Which rules must pass before the case may enter each step.
+STEP_GATES: dict[MarriageStep, frozenset[str]] = {
+    MarriageStep.DOCUMENTS: IDENTIFY_RULES,
+    MarriageStep.DECLARATIONS: IDENTIFY_RULES | {"C-M-PHOTO"},
+    MarriageStep.REVIEW: IDENTIFY_RULES | {"C-M-PHOTO", "C-M-DECL", "C-M-VOL"},
+    MarriageStep.REGISTER: IDENTIFY_RULES | {"C-M-PHOTO", "C-M-DECL", "C-M-VOL"},
+}
 
 
 def identity_from_record(record: IdentityRecord) -> IdentityDocument:
@@ -106,6 +116,10 @@ class MarriageWorkflow:
     def _require_open(self, case: MarriageCase) -> None:
         if case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
             raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再修改")
+        if case.registration_uuid is not None and case.registration is None:
+            # The central store may already hold this registration (a lost reply): until a
+            # resend settles it, changing the case would turn the resend into a conflict.
+            raise WorkflowError(reason="登记结果尚未确认，请先重新提交登记（F12）")
 
     def start_case(self) -> MarriageCase:
         now = self.clock.now()
@@ -141,12 +155,17 @@ class MarriageWorkflow:
             reader_name=record.reader_name,
             central_active_marriage=self._live_check(identity),
         )
-        # Both declarations name both parties: a different person here voids them.
+        updated = replace(case, parties={**case.parties, role: party})
         previous = case.parties.get(role)
-        replaced = previous is not None and previous.identity.person_key != identity.person_key
-        updated = replace(
-            case, parties={**case.parties, role: party}, signatures={} if replaced else case.signatures
-        )
+        if previous is not None and previous.identity.person_key != identity.person_key:
+            # Another person: the joint photo, the attestation of intent and both signed
+            # declarations (which name both parties) belonged to the old couple.
+            updated = replace(
+                updated,
+                signatures={},
+                voluntariness_attested=False,
+                documents=tuple(d for d in case.documents if d.document_class != JOINT_PHOTO),
+            )
         return self._evaluate_and_save(updated)
 
     def _live_check(self, identity: IdentityDocument) -> str | None:
@@ -160,6 +179,7 @@ class MarriageWorkflow:
         return active.certificate_no if active else ""
 
     def recheck_central(self, case: MarriageCase) -> MarriageCase:
+        self._require_open(case)
         parties = {
             role: replace(p, central_active_marriage=self._live_check(p.identity))
             for role, p in case.parties.items()
@@ -181,8 +201,8 @@ class MarriageWorkflow:
             captured_at=image.captured_at,
             device_name=image.device_name,
         )
-        if document_class == "joint_photo":  # one joint photo per case: the newest wins
-            kept = tuple(d for d in case.documents if d.document_class != "joint_photo")
+        if document_class == JOINT_PHOTO:  # one joint photo per case: the newest wins
+            kept = tuple(d for d in case.documents if d.document_class != JOINT_PHOTO)
         else:
             kept = case.documents
         return self._evaluate_and_save(replace(case, documents=(*kept, document)))
@@ -229,19 +249,12 @@ class MarriageWorkflow:
         return self._save(case, rule_outcomes=outcomes, **changes)
 
     def step_blockers(self, case: MarriageCase, target: MarriageStep) -> list[RuleResult]:
-        """Failed rules that keep the case from moving forward to `target`."""
-        results = self.evaluate(case)
-        gates: dict[MarriageStep, set[str]] = {
-            MarriageStep.DOCUMENTS: _IDENTIFY_GATE,
-            MarriageStep.DECLARATIONS: _IDENTIFY_GATE | {"C-M-PHOTO"},
-            MarriageStep.REVIEW: _IDENTIFY_GATE | {"C-M-PHOTO", "C-M-DECL", "C-M-VOL"},
-            MarriageStep.REGISTER: _IDENTIFY_GATE | {"C-M-PHOTO", "C-M-DECL", "C-M-VOL"},
-        }
-        wanted = set().union(*(gates.get(s, set()) for s in STEP_ORDER[: STEP_ORDER.index(target) + 1]))
-        # A deferred live check does not hold up capture; the register step decides it.
+        """Failed rules that keep the case from entering `target`. A deferred live check
+        does not hold up capture; the register step decides it."""
+        gate = STEP_GATES.get(target, frozenset())
         return [
-            r for r in results
-            if not r.passed and r.rule_id in wanted and r.consequence is not Consequence.PENDING
+            r for r in self.evaluate(case)
+            if not r.passed and r.rule_id in gate and r.consequence is not Consequence.PENDING
         ]
 
     def go_to(self, case: MarriageCase, target: MarriageStep) -> MarriageCase:
@@ -270,6 +283,13 @@ class MarriageWorkflow:
         return self._save(
             case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=tuple(r.outcome() for r in kept)
         )
+
+    def cancel(self, case: MarriageCase) -> MarriageCase:
+        """Closes a case the couple did not finish (they left, came with the wrong card);
+        what was captured stays in the store. Not while a central outcome is unknown."""
+        self._require_open(case)
+        log.info("case %s cancelled at %s", case.case_id, case.step.value)
+        return self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE)
 
     # 登记: the one step that needs the central store ----------------------------
 
@@ -301,26 +321,33 @@ class MarriageWorkflow:
         registration (central-store.md §2.2)."""
         if case.registration is not None:
             return case
-        self._require_open(case)
-        blockers = self.step_blockers(case, MarriageStep.REGISTER)
-        if blockers:
-            raise WorkflowError(reason="；".join(r.message for r in blockers))
-        if case.registration_uuid is None:
+        if case.registration_uuid is None:  # first attempt; a resend skips straight to the call
+            self._require_open(case)
+            blockers = self.step_blockers(case, MarriageStep.REGISTER)
+            if blockers:
+                raise WorkflowError(reason="；".join(r.message for r in blockers))
             case = self._save(case, registration_uuid=str(uuid.uuid4()), step=MarriageStep.REGISTER)
+        elif case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
+            raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再提交登记")
         try:
             ack = self.central.register_marriage(self.registration_request(case))
         except CentralUnavailableError as error:
             self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=error.message)
             raise
         except PartyAlreadyMarriedError as error:
+            # The constraint, not the earlier live check, has the last word (a race lost
+            # at commit): it replaces the live check's C-M-SPOUSE outcomes.
             outcome = RuleOutcome("C-M-SPOUSE", False, "中心库登记时发现：" + error.message)
+            kept = tuple(o for o in case.rule_outcomes if o.rule_id != "C-M-SPOUSE")
             self._save(
                 case, status=CaseStatus.REFUSED, step=MarriageStep.DONE,
-                rule_outcomes=(*case.rule_outcomes, outcome), central_error=error.message,
+                rule_outcomes=(*kept, outcome), central_error=error.message,
             )
             raise
-        except SimulatedDevicesRefusedError as error:
-            self._save(case, central_error=error.message)
+        except (SimulatedDevicesRefusedError, PayloadConflictError) as error:
+            # Nothing was registered and a resend cannot change that: close the case with
+            # the reason (a new case must be captured with real devices / by IT).
+            self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, central_error=error.message)
             raise
         registration = Registration(ack.certificate_no, ack.registered_at, ack.registered_on, ack.duplicate)
         log.info("case %s registered as %s", case.case_id, ack.certificate_no)

@@ -43,6 +43,10 @@
         <source>The central marriage registry rejected the registration ({detail}). Nothing was registered. Contact IT support.</source>
         <translation>婚姻登记中心库拒绝了本次登记（{detail}），未作任何登记。请联系信息技术支持。</translation>
     </message>
+    <message>
+        <source>The forms could not be written or printed: {detail}. The registration itself is saved.</source>
+        <translation>表格未能生成或打印：{detail}。登记本身已保存。</translation>
+    </message>
 </context>
 <context>
     <name>DeclarationPanel</name>
@@ -161,6 +165,14 @@
     <message>
         <source>Certificate number {number}. Hand one certificate to each party.</source>
         <translation>结婚证字号 {number}。请向双方各颁发一本结婚证。</translation>
+    </message>
+    <message>
+        <source>Case closed unfinished</source>
+        <translation>案件已中止</translation>
+    </message>
+    <message>
+        <source>Nothing was registered. The captured data is kept.</source>
+        <translation>未作任何登记，已采集的材料均已保存。</translation>
     </message>
 </context>
 <context>
@@ -349,6 +361,14 @@
     <message>
         <source>The {device} is not available. {reason}</source>
         <translation>{device} 不可用。{reason}</translation>
+    </message>
+    <message>
+        <source>Close case unfinished (Ctrl+Shift+W)</source>
+        <translation>中止办理（Ctrl+Shift+W）</translation>
+    </message>
+    <message>
+        <source>Still working on the previous step…</source>
+        <translation>上一步仍在处理中…</translation>
     </message>
 </context>
 <context>

@@ -112,3 +112,16 @@ def test_simulated_banner_and_device_indicators(window: MainWindow) -> None:
     assert window.banner.isVisible() and "模拟" in window.banner.text()
     for label in window.device_labels.values():
         assert "模拟" in label.text()
+
+
+def test_a_second_key_press_while_a_step_runs_is_ignored(window: MainWindow, qtbot: QtBot) -> None:
+    reader: Any = window.services.devices["id_reader"]
+    window.new_button.click()
+    qtbot.waitUntil(lambda: not window.busy)
+    reader.present_card("groom1")
+    identify: Any = window.pages[MarriageStep.IDENTIFY]
+    identify.panels["A"].read_button.click()
+    identify.panels["B"].read_button.click()  # pressed before the first read finished
+    assert "上一步仍在处理中" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not window.busy)
+    assert window.case is not None and set(window.case.parties) == {"A"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
 from app.domain.case import MarriageCase, MarriageStep, Role
@@ -21,6 +22,7 @@ class DeclarationPanel(QGroupBox):
         layout = QVBoxLayout(self)
         self.text = QLabel()
         self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setStyleSheet("font-size: 14px; padding: 6px; background: #fffdf3;")
         self.signature = ImageLabel(300, 150)
         self.sign_button = QPushButton(self.tr("Sign on the pad ({key})").format(key=shortcut))

@@ -30,7 +30,11 @@ class DonePage(CasePage):
         self.new_button.clicked.connect(self.main.new_case)
 
     def show_case(self, case: MarriageCase) -> None:
-        if case.status is CaseStatus.REFUSED:
+        if case.status is CaseStatus.CANCELLED:
+            self.heading.setText(self.tr("Case closed unfinished"))
+            self.state.setText(case.central_error or self.tr("Nothing was registered. The captured data is kept."))
+            self.reasons.show_results(case.rule_outcomes)
+        elif case.status is CaseStatus.REFUSED:
             self.heading.setText(self.tr("Registration refused"))
             self.state.setText(self.tr("The registration was refused for the reasons below. Tell the parties why."))
             self.reasons.show_results(tuple(o for o in case.rule_outcomes if not o.passed))

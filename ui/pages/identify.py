@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton
 
 from app.domain.case import MarriageCase, MarriageStep, Party, Role
+from app.workflow.marriage import IDENTIFY_RULES
 from ui.pages.base import CasePage
 from ui.widgets import ImageLabel, RuleList
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
-IDENTIFY_RULES = {"C-ID-1", "C-M-AGE", "C-M-SPOUSE", "C-M-PARTIES", "C-M-SEX", "C-M-REG"}
+
 
 
 class PartyPanel(QGroupBox):

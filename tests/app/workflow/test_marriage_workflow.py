@@ -197,3 +197,46 @@ def test_refusal_records_only_legal_grounds(flow: MarriageWorkflow) -> None:
     eligible = flow.record_party(eligible, Role.B, record_from(BRIDE))
     with pytest.raises(WorkflowError, match="不能作不予登记处理"):
         flow.refuse(eligible)  # unfinished steps (photo, declarations) are no grounds
+
+
+def test_unknown_central_outcome_freezes_the_case_until_resent(flow: MarriageWorkflow, central: FlakyCentral) -> None:
+    case = ready_case(flow)
+    central.lose_reply = True
+    with pytest.raises(CentralUnavailableError):
+        flow.register(case)
+    waiting = flow.store.load_case(case.case_id)
+    assert waiting is not None
+    for change in (
+        lambda c: flow.record_party(c, Role.B, record_from(identity("换测", Sex.FEMALE, date(1998, 1, 1)))),
+        lambda c: flow.go_to(c, MarriageStep.REVIEW),
+        flow.refuse,
+        flow.cancel,
+    ):
+        with pytest.raises(WorkflowError, match="登记结果尚未确认"):
+            change(waiting)
+    assert flow.register(waiting).status is CaseStatus.REGISTERED
+
+
+def test_replacing_a_party_voids_what_belonged_to_the_old_couple(flow: MarriageWorkflow) -> None:
+    case = ready_case(flow)
+    other = identity("换测", Sex.FEMALE, date(1998, 1, 1), sequence=24)
+    changed = flow.record_party(replace(case, step=MarriageStep.IDENTIFY), Role.B, record_from(other))
+    assert changed.signatures == {} and not changed.voluntariness_attested
+    assert not any(d.document_class == "joint_photo" for d in changed.documents)
+    same = flow.record_party(case, Role.B, record_from(BRIDE))  # re-reading the same card keeps all
+    assert set(same.signatures) == {Role.A, Role.B} and same.voluntariness_attested
+
+
+def test_signature_on_another_text_does_not_count(flow: MarriageWorkflow) -> None:
+    case = ready_case(flow)
+    forged = replace(case.signatures[Role.A], declaration_sha256="0" * 64)
+    tampered = replace(case, signatures={**case.signatures, Role.A: forged})
+    declarations = [r for r in flow.evaluate(tampered) if r.rule_id == "C-M-DECL"]
+    assert not declarations[0].passed and "李测" in declarations[0].message
+
+
+def test_cancel_keeps_what_was_captured(flow: MarriageWorkflow) -> None:
+    case = flow.record_party(flow.start_case(), Role.A, record_from(GROOM))
+    closed = flow.cancel(case)
+    assert closed.status is CaseStatus.CANCELLED and closed.parties == case.parties
+    assert flow.store.load_case(case.case_id) == closed
