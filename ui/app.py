@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
@@ -10,7 +13,10 @@ from PySide6.QtWidgets import QApplication
 from app.bootstrap import build_services
 from app.config import Config
 from ui.fonts import load_bundled_fonts
-from ui.i18n import install_translators
+from ui.i18n import error_text, install_translators
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 # Screen font preference: the platform's CJK UI fonts first, the bundled font last
 # (it is a Kai face: right for certificates, tiring for a whole day on screen).
@@ -32,6 +38,17 @@ def ensure_application(language: str) -> QApplication:
     return app
 
 
+def install_exception_hook(window: MainWindow) -> None:
+    """A bug in a slot must not pass silently or show a traceback: log it in full and
+    tell the registrar in the error bar (APP-000)."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        logging.getLogger("ui").error("uncaught exception", exc_info=(kind, error, trace))
+        window.error_bar.show_message(error_text(error))
+
+    sys.excepthook = hook
+
+
 def run_gui(config: Config) -> int:
     from ui.main_window import MainWindow
 
@@ -40,6 +57,7 @@ def run_gui(config: Config) -> int:
     window: MainWindow | None = None
     try:
         window = MainWindow(services)
+        install_exception_hook(window)
         window.show()
         return app.exec()
     finally:

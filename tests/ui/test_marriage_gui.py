@@ -125,3 +125,18 @@ def test_a_second_key_press_while_a_step_runs_is_ignored(window: MainWindow, qtb
     assert "上一步仍在处理中" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: not window.busy)
     assert window.case is not None and set(window.case.parties) == {"A"}
+
+
+def test_an_uncaught_bug_in_a_slot_reaches_the_error_bar_not_a_traceback(window: MainWindow) -> None:
+    import sys
+
+    from ui.app import install_exception_hook
+
+    previous = sys.excepthook
+    try:
+        install_exception_hook(window)
+        error = KeyError("unexpected")
+        sys.excepthook(type(error), error, None)
+    finally:
+        sys.excepthook = previous
+    assert window.error_bar.text.startswith("[APP-000]") and "KeyError" in window.error_bar.text
