@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from app.domain.case import CapturedDocument, Role
+from app.domain.case import CapturedDocument, Role, Voluntariness
 from app.domain.identity import Sex
 from app.store.local import LocalStore
 from tests.factories import empty_case, identity, party
@@ -46,7 +46,7 @@ def main() -> None:
             started = time.perf_counter()
             store.save_case(case)
             first.append(time.perf_counter() - started)
-            changed = replace(case, voluntariness_attested=True)
+            changed = replace(case, voluntariness=Voluntariness.VOLUNTARY)
             started = time.perf_counter()
             store.save_case(changed)
             again.append(time.perf_counter() - started)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import CounterServices, default_output_dir
-from app.domain.case import STEP_ORDER, CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role
+from app.domain.case import STEP_ORDER, CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
 from app.errors import OutputError, WorkflowError
 from app.store.local import CaseSummary
 from devices.base import Device
@@ -392,8 +392,8 @@ class MainWindow(QMainWindow):
                 lambda case, capture: workflow.add_signature(case, role, capture),
             )
 
-    def attest_voluntariness(self, attested: bool) -> None:
-        self.apply(lambda case: self.services.workflow.attest_voluntariness(case, attested))
+    def attest_voluntariness(self, finding: Voluntariness) -> None:
+        self.apply(lambda case: self.services.workflow.attest_voluntariness(case, finding))
 
     def _move(self, delta: int) -> None:
         if self.case is None:

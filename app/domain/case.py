@@ -52,6 +52,15 @@ class CaseStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class Voluntariness(enum.StrEnum):
+    """The registrar's finding after asking each party about their wish to marry
+    (询问结婚意愿; Civil Code 1046, Reg. 2025 Art. 9(2))."""
+
+    NOT_ASKED = "not_asked"
+    VOLUNTARY = "voluntary"
+    NOT_VOLUNTARY = "not_voluntary"
+
+
 class DeviceMode(enum.StrEnum):
     REAL = "real"
     SIMULATED = "simulated"
@@ -135,7 +144,7 @@ class MarriageCase:
     parties: dict[Role, Party] = field(default_factory=dict)
     documents: tuple[CapturedDocument, ...] = ()
     signatures: dict[Role, Signature] = field(default_factory=dict)
-    voluntariness_attested: bool = False  # C-M-VOL: registrar asked each party (询问结婚意愿)
+    voluntariness: Voluntariness = Voluntariness.NOT_ASKED  # C-M-VOL
     rule_outcomes: tuple[RuleOutcome, ...] = ()
     registration_uuid: str | None = None  # created once at the register step, never regenerated
     registration: Registration | None = None

@@ -9,7 +9,7 @@ import calendar
 from collections.abc import Container
 from datetime import date
 
-from app.domain.case import MarriageCase, Party, Role
+from app.domain.case import MarriageCase, Party, Role, Voluntariness
 from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.domain.identity import DocumentType, Sex
 from app.rules.identity import check_identity
@@ -124,8 +124,14 @@ def check_declarations(case: MarriageCase) -> RuleResult:
 
 
 def check_voluntariness(case: MarriageCase) -> RuleResult:
-    if case.voluntariness_attested:
+    if case.voluntariness is Voluntariness.VOLUNTARY:
         return RuleResult("C-M-VOL", True, "登记员已询问双方结婚意愿，双方完全自愿")
+    if case.voluntariness is Voluntariness.NOT_VOLUNTARY:
+        return RuleResult(
+            "C-M-VOL", False,
+            "经询问，当事人并非完全自愿结婚，不予登记（《民法典》第一千零四十六条，《婚姻登记条例》第九条）",
+            None, Consequence.REFUSE,
+        )
     return RuleResult(
         "C-M-VOL", False, "登记员尚未确认已询问双方结婚意愿（《婚姻登记条例》第九条）", None,
         Consequence.CANNOT_ACCEPT,

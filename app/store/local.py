@@ -35,6 +35,7 @@ from app.domain.case import (
     Role,
     RuleOutcome,
     Signature,
+    Voluntariness,
 )
 from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import LocalStoreError
@@ -217,7 +218,7 @@ def _case_row(case: MarriageCase) -> dict[str, Any]:
         "device_mode": case.device_mode.value,
         "step": case.step.value,
         "status": case.status.value,
-        "voluntariness_attested": case.voluntariness_attested,
+        "voluntariness": case.voluntariness.value,
         "registration_uuid": case.registration_uuid,
         "central_error": case.central_error,
         "title": case.title,
@@ -470,7 +471,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         parties=parties,
         documents=documents,
         signatures=signatures,
-        voluntariness_attested=case.voluntariness_attested,
+        voluntariness=Voluntariness(case.voluntariness),
         rule_outcomes=outcomes,
         registration_uuid=case.registration_uuid,
         registration=registration,

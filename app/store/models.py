@@ -52,7 +52,7 @@ class CaseRow(LocalBase):
     device_mode: Mapped[str] = mapped_column(String(16))
     step: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), index=True)
-    voluntariness_attested: Mapped[bool] = mapped_column(Boolean)
+    voluntariness: Mapped[str] = mapped_column(String(16))
     registration_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
     central_error: Mapped[str] = mapped_column(Text)
     # Names of the parties, kept for the case queue so listing needs no join.

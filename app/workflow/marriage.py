@@ -29,6 +29,7 @@ from app.domain.case import (
     Role,
     RuleOutcome,
     Signature,
+    Voluntariness,
 )
 from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.domain.identity import DocumentType, IdentityDocument, Sex
@@ -163,7 +164,7 @@ class MarriageWorkflow:
             updated = replace(
                 updated,
                 signatures={},
-                voluntariness_attested=False,
+                voluntariness=Voluntariness.NOT_ASKED,
                 documents=tuple(d for d in case.documents if d.document_class != JOINT_PHOTO),
             )
         return self._evaluate_and_save(updated)
@@ -235,9 +236,10 @@ class MarriageWorkflow:
         )
         return self._evaluate_and_save(replace(case, signatures={**case.signatures, role: signature}))
 
-    def attest_voluntariness(self, case: MarriageCase, attested: bool) -> MarriageCase:
+    def attest_voluntariness(self, case: MarriageCase, finding: Voluntariness) -> MarriageCase:
+        """Records what the registrar found on asking each party separately."""
         self._require_open(case)
-        return self._evaluate_and_save(replace(case, voluntariness_attested=attested))
+        return self._evaluate_and_save(replace(case, voluntariness=finding))
 
     # 审查 -------------------------------------------------------------------------
 

@@ -73,6 +73,10 @@
         <source>I asked each party separately: both wish to marry of their own free will (Alt+V)</source>
         <translation>已分别询问双方结婚意愿，双方完全自愿（Alt+V）</translation>
     </message>
+    <message>
+        <source>A party does not wish to marry freely (Alt+U)</source>
+        <translation>当事人并非完全自愿（Alt+U）</translation>
+    </message>
 </context>
 <context>
     <name>DeviceError</name>

@@ -8,7 +8,7 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import build_services
-from app.domain.case import CaseStatus, MarriageStep, Role
+from app.domain.case import CaseStatus, MarriageStep, Role, Voluntariness
 from tests.counter_fixtures import simulated_config
 from ui.app import ensure_application
 from ui.main_window import MainWindow
@@ -71,7 +71,7 @@ def test_unreachable_central_store_keeps_capture_and_the_case_waits(
         for role in (Role.A, Role.B):
             text = flow.declaration_text(case, role)
             case = flow.add_signature(case, role, pad.capture_signature("x", text).result(10))
-        case = flow.attest_voluntariness(case, True)
+        case = flow.attest_voluntariness(case, Voluntariness.VOLUNTARY)
         case = flow.go_to(flow.go_to(case, MarriageStep.REVIEW), MarriageStep.REGISTER)
         window._show_case(case)
         window.pages[MarriageStep.REGISTER].register_button.click()  # type: ignore[attr-defined]

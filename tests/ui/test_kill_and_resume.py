@@ -25,7 +25,7 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from tests.counter_fixtures import simulated_config
     from app.bootstrap import build_services
-    from app.domain.case import MarriageStep, Role
+    from app.domain.case import MarriageStep, Role, Voluntariness
 
     services = build_services(simulated_config(Path({data!r})))
     flow, devices = services.workflow, services.devices
@@ -43,7 +43,8 @@ CHILD = textwrap.dedent(
     case = flow.add_signature(case, Role.A, devices["signature_pad"].capture_signature("x", text).result(10))
     print("signed", flush=True)
     while True:  # keep writing: the kill lands in the middle of a save
-        case = flow.attest_voluntariness(case, not case.voluntariness_attested)
+        finding = Voluntariness.NOT_ASKED if case.voluntariness is Voluntariness.VOLUNTARY else Voluntariness.VOLUNTARY
+        case = flow.attest_voluntariness(case, finding)
     """
 )
 

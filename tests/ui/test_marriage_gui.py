@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.domain.case import CaseStatus, MarriageStep
+from app.domain.case import CaseStatus, MarriageStep, Voluntariness
 from ui.main_window import MainWindow
 
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
@@ -49,7 +49,7 @@ def test_complete_marriage_with_keyboard_only(window: MainWindow, qtbot: QtBot) 
     press(qtbot, window, Qt.Key.Key_F7)
     press(qtbot, window, Qt.Key.Key_F8)
     press(qtbot, window, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)
-    assert set(window.case.signatures) == {"A", "B"} and window.case.voluntariness_attested
+    assert set(window.case.signatures) == {"A", "B"} and window.case.voluntariness is Voluntariness.VOLUNTARY
 
     press(qtbot, window, Qt.Key.Key_F10)
     review: Any = window.pages[MarriageStep.REVIEW]

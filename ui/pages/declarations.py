@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from app.domain.case import MarriageCase, MarriageStep, Role
+from app.domain.case import MarriageCase, MarriageStep, Role, Voluntariness
 from app.domain.declarations import MARRIAGE_DECLARATION_TITLE
 from ui.pages.base import CasePage
 from ui.widgets import ImageLabel
@@ -50,10 +50,20 @@ class DeclarationsPage(CasePage):
             self.tr("I asked each party separately: both wish to marry of their own free will (Alt+V)")
         )
         self.voluntary.setShortcut("Alt+V")
-        self.layout_.addWidget(self.voluntary)
+        self.not_voluntary = QPushButton(self.tr("A party does not wish to marry freely (Alt+U)"))
+        self.not_voluntary.setShortcut("Alt+U")
+        row = QHBoxLayout()
+        row.addWidget(self.voluntary, 1)
+        row.addWidget(self.not_voluntary)
+        self.layout_.addLayout(row)
         for role, panel in self.panels.items():
             panel.sign_button.clicked.connect(lambda _=False, r=role: self.main.sign_declaration(r))
-        self.voluntary.clicked.connect(lambda checked: self.main.attest_voluntariness(bool(checked)))
+        self.voluntary.clicked.connect(
+            lambda checked: self.main.attest_voluntariness(
+                Voluntariness.VOLUNTARY if checked else Voluntariness.NOT_ASKED
+            )
+        )
+        self.not_voluntary.clicked.connect(lambda: self.main.attest_voluntariness(Voluntariness.NOT_VOLUNTARY))
 
     def show_case(self, case: MarriageCase) -> None:
         workflow = self.main.services.workflow
@@ -64,4 +74,4 @@ class DeclarationsPage(CasePage):
             panel.text.setText(workflow.declaration_text(case, role) if len(case.parties) == 2 else "")
             signature = case.signatures.get(role)
             panel.signature.set_png(signature.image_png if signature else None)
-        self.voluntary.setChecked(case.voluntariness_attested)
+        self.voluntary.setChecked(case.voluntariness is Voluntariness.VOLUNTARY)

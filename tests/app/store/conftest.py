@@ -22,6 +22,7 @@ from app.domain.case import (
     Role,
     RuleOutcome,
     Signature,
+    Voluntariness,
 )
 from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.domain.identity import DocumentType, IdentityDocument, Sex
@@ -123,7 +124,7 @@ def make_full_case(case_id: str = "case-0001", *, updated_at: datetime | None = 
         parties=parties,
         documents=documents,
         signatures=signatures,
-        voluntariness_attested=True,
+        voluntariness=Voluntariness.VOLUNTARY,
         rule_outcomes=outcomes,
         registration_uuid="5b0c1f2e-7d0e-4a8c-9b7a-1f3c2d4e5f60",
         registration=Registration(

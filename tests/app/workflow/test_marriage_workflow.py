@@ -12,7 +12,7 @@ import pytest
 from app.central.store import CentralStore
 from app.central.types import ActiveMarriage, MarriageRegistrationRequest, RegistrationAck
 from app.config import load_config
-from app.domain.case import CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role
+from app.domain.case import CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
 from app.domain.identity import Sex
 from app.errors import CentralUnavailableError, InvalidIdentityError, PartyAlreadyMarriedError, WorkflowError
 from app.resources import region_codes
@@ -95,7 +95,7 @@ def ready_case(flow: MarriageWorkflow, groom=GROOM, bride=BRIDE) -> MarriageCase
     case = flow.go_to(case, MarriageStep.DECLARATIONS)
     for role in (Role.A, Role.B):
         case = flow.add_signature(case, role, pen(case.parties[role].identity.name))
-    case = flow.attest_voluntariness(case, True)
+    case = flow.attest_voluntariness(case, Voluntariness.VOLUNTARY)
     case = flow.go_to(case, MarriageStep.REVIEW)
     return flow.go_to(case, MarriageStep.REGISTER)
 
@@ -221,10 +221,10 @@ def test_replacing_a_party_voids_what_belonged_to_the_old_couple(flow: MarriageW
     case = ready_case(flow)
     other = identity("换测", Sex.FEMALE, date(1998, 1, 1), sequence=24)
     changed = flow.record_party(replace(case, step=MarriageStep.IDENTIFY), Role.B, record_from(other))
-    assert changed.signatures == {} and not changed.voluntariness_attested
+    assert changed.signatures == {} and changed.voluntariness is Voluntariness.NOT_ASKED
     assert not any(d.document_class == "joint_photo" for d in changed.documents)
     same = flow.record_party(case, Role.B, record_from(BRIDE))  # re-reading the same card keeps all
-    assert set(same.signatures) == {Role.A, Role.B} and same.voluntariness_attested
+    assert set(same.signatures) == {Role.A, Role.B} and same.voluntariness is Voluntariness.VOLUNTARY
 
 
 def test_signature_on_another_text_does_not_count(flow: MarriageWorkflow) -> None:
@@ -240,3 +240,12 @@ def test_cancel_keeps_what_was_captured(flow: MarriageWorkflow) -> None:
     closed = flow.cancel(case)
     assert closed.status is CaseStatus.CANCELLED and closed.parties == case.parties
     assert flow.store.load_case(case.case_id) == closed
+
+
+def test_a_party_not_marrying_freely_is_a_refusal_ground(flow: MarriageWorkflow) -> None:
+    case = flow.record_party(flow.start_case(), Role.A, record_from(GROOM))
+    case = flow.record_party(case, Role.B, record_from(BRIDE))
+    case = flow.attest_voluntariness(case, Voluntariness.NOT_VOLUNTARY)
+    refused = flow.refuse(case)
+    assert refused.refused_rules == ("C-M-VOL",)
+    assert "第一千零四十六条" in next(o.message for o in refused.rule_outcomes if o.rule_id == "C-M-VOL")

@@ -20,6 +20,7 @@ from app.domain.case import (
     Role,
     RuleOutcome,
     Signature,
+    Voluntariness,
 )
 from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.domain.identity import DocumentType, IdentityDocument, Sex, citizen_check_char
@@ -169,7 +170,7 @@ def make_registered_case() -> MarriageCase:
             captured("d5", "id_card_back", grey),
         ),
         signatures={Role.A: sign(Role.A, a, b, 1), Role.B: sign(Role.B, b, a, 2)},
-        voluntariness_attested=True,
+        voluntariness=Voluntariness.VOLUNTARY,
         rule_outcomes=outcomes(a, b),
         registration_uuid="3f1c9a52-8d1e-4f7a-9a55-0c2b7d6e1f10",
         registration=Registration(

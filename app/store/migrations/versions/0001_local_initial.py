@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("device_mode", sa.String(length=16), nullable=False),
         sa.Column("step", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("voluntariness_attested", sa.Boolean(), nullable=False),
+        sa.Column("voluntariness", sa.String(length=16), nullable=False),
         sa.Column("registration_uuid", sa.String(length=64), nullable=True),
         sa.Column("central_error", sa.Text(), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
