@@ -26,6 +26,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
+# Named constraints, so later migrations can alter them (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 # Connection execution option read by the `begin` hook: a read-only unit of work
 # starts a DEFERRED transaction (a WAL snapshot that neither takes nor waits for the
 # write lock), so screens and live checks never queue behind a writer.

@@ -16,16 +16,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.store.engine import NAMING_CONVENTION
 from app.store.sqltypes import IsoDateTime
-
-# Named constraints, so later migrations can alter them (SQLite batch mode needs names).
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 
 class LocalBase(DeclarativeBase):

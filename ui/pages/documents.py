@@ -10,21 +10,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListWidget, QList
 from app.domain.case import MarriageCase, MarriageStep
 from devices.camera.types import DocumentClass
 from ui.pages.base import CasePage
+from ui.print.forms import DOCUMENT_CLASS_ZH
 from ui.widgets import ImageLabel, pixmap_from_png
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-CLASS_LABELS_ZH = {
-    DocumentClass.JOINT_PHOTO: "双方合影照片",
-    DocumentClass.ID_CARD_FRONT: "身份证正面",
-    DocumentClass.ID_CARD_BACK: "身份证反面",
-    DocumentClass.HUKOU_PAGE: "户口簿页",
-    DocumentClass.RESIDENCE_PERMIT: "居住证",
-    DocumentClass.MARRIAGE_CERTIFICATE: "结婚证",
-    DocumentClass.AGREEMENT: "协议书",
-    DocumentClass.OTHER: "其他材料",
-}
 
 
 class DocumentsPage(CasePage):
@@ -37,9 +28,9 @@ class DocumentsPage(CasePage):
         self.photo_button = QPushButton(self.tr("Capture joint photo (F5)"))
         self.photo_button.setShortcut("F5")
         self.class_box = QComboBox()
-        for document_class, label in CLASS_LABELS_ZH.items():
+        for document_class in DocumentClass:
             if document_class is not DocumentClass.JOINT_PHOTO:
-                self.class_box.addItem(label, document_class.value)
+                self.class_box.addItem(DOCUMENT_CLASS_ZH[document_class.value], document_class.value)
         self.document_button = QPushButton(self.tr("Capture document (F6)"))
         self.document_button.setShortcut("F6")
         self.remove_button = QPushButton(self.tr("Remove selected (Del)"))
@@ -72,7 +63,7 @@ class DocumentsPage(CasePage):
         self.joint_photo.set_png(joint[-1].image_png if joint else None)
         self.documents.clear()
         for document in case.documents:
-            label = CLASS_LABELS_ZH.get(DocumentClass(document.document_class), document.document_class)
+            label = DOCUMENT_CLASS_ZH.get(document.document_class, document.document_class)
             item = QListWidgetItem(f"{label}  {document.captured_at:%H:%M:%S}  {document.device_name}")
             item.setIcon(pixmap_from_png(document.image_png, 64, 48))
             item.setData(Qt.ItemDataRole.UserRole, document.document_id)

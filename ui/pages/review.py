@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBox
 
 from app.domain.case import MarriageCase, MarriageStep, Role
 from ui.pages.base import CasePage
-from ui.pages.documents import CLASS_LABELS_ZH
+from ui.print.forms import DOCUMENT_CLASS_ZH
 from ui.widgets import ImageLabel, RuleList
 
 if TYPE_CHECKING:
@@ -61,6 +61,6 @@ class ReviewPage(CasePage):
             signature.set_png(sig.image_png if sig else None)
         joint = [d for d in case.documents if d.document_class == "joint_photo"]
         self.joint_photo.set_png(joint[-1].image_png if joint else None)
-        labels = [CLASS_LABELS_ZH.get(d.document_class, d.document_class) for d in case.documents]  # type: ignore[call-overload]
+        labels = [DOCUMENT_CLASS_ZH.get(d.document_class, d.document_class) for d in case.documents]
         self.materials.setText(self.tr("Materials: {list}").format(list="、".join(labels) or "—"))
         self.rules.show_results(self.main.services.workflow.evaluate(case))
