@@ -20,7 +20,8 @@ from app.central.types import ActiveMarriage, MarriageRegistrationRequest, Regis
 from app.config import Config
 from app.domain.case import DeviceMode
 from app.errors import AppError, CentralUnavailableError, LocalStoreError
-from app.resources import region_codes, resources_dir
+from app.policy_data import rules_context
+from app.resources import resources_dir
 from app.store.local import LocalStore
 from app.workflow.clock import Clock, SystemClock
 from app.workflow.marriage import MarriageWorkflow
@@ -151,7 +152,7 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
             config=config,
             clock=clock or SystemClock(),
             device_mode=DeviceMode.SIMULATED if simulated else DeviceMode.REAL,
-            region_codes=region_codes(),
+            rules=rules_context(config),
         )
         services = CounterServices(config, store, central, workflow, devices, device_errors)
         cleanup.pop_all()

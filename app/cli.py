@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("config", help="print the effective configuration as JSON")
     devices = sub.add_parser("devices", help="configured devices")
     devices.add_argument("action", choices=["list"])
+    rules = sub.add_parser("rules", help="the rules engine")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_sub.add_parser("check", help="decide one case given as JSON; JSON out (exit 0 accept, 1 other)")
+    check.add_argument("file", help="case file (JSON), or - for standard input")
     return parser
 
 
@@ -53,10 +57,12 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_demo(config, args.out)
         config = _load(args)
-        configure_logging(config.log_dir)
         if args.command == "config":
             print(json.dumps(config.model_dump(mode="json"), ensure_ascii=False, indent=2))
             return 0
+        if args.command == "rules":
+            return _rules_check(config, args.file)
+        configure_logging(config.log_dir)  # the GUI and devices: long-running, worth a log
         if args.command == "devices":
             return _devices_list(config)
         from ui.app import run_gui
@@ -83,3 +89,19 @@ def _devices_list(config: Config) -> int:
         for device in devices.values():
             device.close()
     return 0 if not errors else 3
+
+
+def _rules_check(config: Config, source: str) -> int:
+    from app.policy_data import rules_context
+    from app.rules.engine import decide
+    from app.rules.model import Decision
+    from app.rules_io import RulesInputError, parse_case, verdict_json
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulesInputError(key="(file)", reason=f"{source}: {error}") from error
+    context = rules_context(config)
+    verdict = decide(parse_case(text, context.region_codes), context)
+    print(json.dumps(verdict_json(verdict), ensure_ascii=False, indent=2))
+    return 0 if verdict.decision is Decision.ACCEPT else 1

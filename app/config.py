@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -63,7 +63,20 @@ class CentralConfig(_Section):
 
 
 class RulesConfig(_Section):
-    age_attained_on_birthday: bool = True
+    """domain.md §0.1: the points the law leaves open."""
+
+    age_attained_on_birthday: bool = True  # item 6
+    residence_permit_scope: Literal["prefecture", "county", "province"] = "prefecture"  # item 2
+    weekends_are_rest_days: bool = True  # item 7
+    intra_province_schemes: list[str] = Field(default_factory=list, description="province codes, item 4")
+
+    @field_validator("intra_province_schemes")
+    @classmethod
+    def _province_codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"\d{2}", code):
+                raise ValueError(f"{code!r} is not a 2-digit province code")
+        return value
 
 
 class UiConfig(_Section):

@@ -15,6 +15,7 @@ class Consequence(enum.StrEnum):
     CANNOT_ACCEPT = "cannot_accept"  # missing declaration or attestation: finish the step
     CANNOT_ISSUE = "cannot_issue"  # e.g. no joint photo
     PENDING = "pending"  # not decidable yet (central store not reached)
+    WAIT = "wait"  # too early: come back (divorce registration before the issue window)
 
 
 @dataclass(frozen=True, slots=True)

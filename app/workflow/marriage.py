@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Container
 from dataclasses import dataclass, replace
 
 from app.central.types import MarriageRegistrationRequest
@@ -41,9 +40,10 @@ from app.errors import (
     SimulatedDevicesRefusedError,
     WorkflowError,
 )
+from app.rules.counter import JOINT_PHOTO, marriage_case_results
+from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
-from app.rules.marriage import JOINT_PHOTO, marriage_checks, party_checks
-from app.rules.policy import RuleSettings
+from app.rules.model import OfficeKind
 from app.rules.results import Consequence, RuleResult, refusal_grounds
 from app.workflow.clock import Clock, today
 from app.workflow.ports import CaseRepository, CentralRegistry
@@ -100,14 +100,11 @@ class MarriageWorkflow:
     config: Config
     clock: Clock
     device_mode: DeviceMode
-    region_codes: Container[str] | None = None
+    rules: RulesContext
 
     @property
-    def settings(self) -> RuleSettings:
-        return RuleSettings(
-            age_attained_on_birthday=self.config.rules.age_attained_on_birthday,
-            office_designated_foreign_hmt=self.config.office.designated_foreign_hmt,
-        )
+    def office_kind(self) -> OfficeKind:
+        return OfficeKind.FOREIGN_HMT if self.config.office.designated_foreign_hmt else OfficeKind.MAINLAND
 
     def _save(self, case: MarriageCase, **changes: object) -> MarriageCase:
         updated = replace(case, updated_at=self.clock.now(), **changes)  # type: ignore[arg-type]
@@ -144,7 +141,7 @@ class MarriageWorkflow:
         leaves the case exactly as it was (nothing captured so far is lost)."""
         self._require_open(case)
         identity = identity_from_record(record)
-        defects = document_defects(identity, today(self.clock), self.region_codes)
+        defects = document_defects(identity, today(self.clock), self.rules.region_codes)
         if defects:
             log.warning("card %s refused: %s", identity.masked_number, "; ".join(defects))
             raise InvalidIdentityError(reason="；".join(defects))
@@ -186,9 +183,6 @@ class MarriageWorkflow:
             for role, p in case.parties.items()
         }
         return self._evaluate_and_save(replace(case, parties=parties))
-
-    def party_results(self, party: Party) -> list[RuleResult]:
-        return party_checks(party, today(self.clock), self.settings, self.region_codes)
 
     # Documents and declarations ---------------------------------------------------
 
@@ -244,7 +238,8 @@ class MarriageWorkflow:
     # 审查 -------------------------------------------------------------------------
 
     def evaluate(self, case: MarriageCase) -> list[RuleResult]:
-        return marriage_checks(case, today(self.clock), self.settings, self.region_codes)
+        """Every rule, by the law in force today (the same engine as `rules check`)."""
+        return marriage_case_results(case, today(self.clock), self.office_kind, self.rules)
 
     def _evaluate_and_save(self, case: MarriageCase, **changes: object) -> MarriageCase:
         outcomes = tuple(r.outcome() for r in self.evaluate(case))

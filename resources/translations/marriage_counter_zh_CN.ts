@@ -47,6 +47,10 @@
         <source>The forms could not be written or printed: {detail}. The registration itself is saved.</source>
         <translation>表格未能生成或打印：{detail}。登记本身已保存。</translation>
     </message>
+    <message>
+        <source>Invalid case file, at {key}: {reason}</source>
+        <translation>案件文件有误，位置 {key}：{reason}</translation>
+    </message>
 </context>
 <context>
     <name>DeclarationPanel</name>

@@ -56,3 +56,18 @@ def test_bad_config_exits_2_with_key(tmp_path: Path) -> None:
     result = cli("--config", str(config), "config", data_dir=tmp_path)
     assert result.returncode == 2
     assert "CFG-001" in result.stderr and "devices.bogus" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rules_check_as_a_process_reads_stdin(tmp_path: Path) -> None:
+    case = {"business": "reissue", "date": "2026-03-02", "office": {"region": "440106"},
+            "parties": [{"document": {"type": "passport", "number": "E12345678", "name": "Anna Müller",
+                                      "sex": "female", "birth_date": "1990-05-05", "valid_from": "2020-01-01",
+                                      "valid_to": "2030-01-01", "nationality": "DEU"},
+                         "marital_status": "married"}]}
+    env = {**os.environ, "MARRIAGE_COUNTER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "app", "rules", "check", "-"], input=json.dumps(case),
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    out = json.loads(result.stdout)
+    # a foreigner's reissue belongs at a designated registry
+    assert result.returncode == 1 and out["decision"] == "redirect" and out["failed"] == ["C-M-REG"]
+    assert out["policy"] == "2025-nationwide" and out["documents_required"] == ["passport"]

@@ -15,7 +15,7 @@ from app.config import load_config
 from app.domain.case import CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
 from app.domain.identity import Sex
 from app.errors import CentralUnavailableError, InvalidIdentityError, PartyAlreadyMarriedError, WorkflowError
-from app.resources import region_codes
+from app.policy_data import rules_context
 from app.store.local import LocalStore
 from app.workflow.clock import FixedClock
 from app.workflow.marriage import MarriageWorkflow
@@ -74,7 +74,7 @@ def central(stores: tuple[LocalStore, CentralStore]) -> FlakyCentral:
 @pytest.fixture
 def flow(stores: tuple[LocalStore, CentralStore], central: FlakyCentral) -> MarriageWorkflow:
     config = load_config(environ={}, read_system_files=False)
-    return MarriageWorkflow(stores[0], central, config, FixedClock(NOW), DeviceMode.SIMULATED, region_codes())
+    return MarriageWorkflow(stores[0], central, config, FixedClock(NOW), DeviceMode.SIMULATED, rules_context(config))
 
 
 def photo() -> CapturedImage:
