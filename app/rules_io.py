@@ -76,8 +76,15 @@ class DocumentIn(_Strict):
     birth_date: date
     valid_from: date
     valid_to: ValidTo
-    nationality: str = Field("CHN", pattern=r"^[A-Z]{3}$")
+    nationality: str | None = Field(None, pattern=r"^[A-Z]{3}$")  # ISO 3166 alpha-3
     ethnicity: str = Field("", pattern=r"^(\d{2})?$")
+
+    @model_validator(mode="after")
+    def _passport_names_its_country(self) -> DocumentIn:
+        # Every other document is issued by China; a passport says nothing without it.
+        if self.type == "passport" and self.nationality is None:
+            raise ValueError("nationality: required for a passport (ISO 3166 alpha-3, e.g. DEU)")
+        return self
 
 
 class PermitIn(_Strict):
@@ -160,7 +167,7 @@ def _applicant(party: PartyIn) -> Applicant:
         issuing_authority="",
         valid_from=doc.valid_from,
         valid_to=doc.valid_to,
-        nationality=doc.nationality,
+        nationality=doc.nationality or "CHN",
     )
     permit = party.residence_permit
     return Applicant(
@@ -184,8 +191,9 @@ def parse_case(text: str, region_codes: Container[str]) -> Application:
         first = error.errors()[0]
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in first["loc"]).replace(".[", "[")
         reason = first["msg"]
-        if not key and (match := re.match(r"Value error, (\w+): (.*)", reason)):
-            key, reason = match.groups()
+        if match := re.match(r"Value error, (\w+): (.*)", reason):  # our validators name the field
+            key = f"{key}.{match[1]}" if key else match[1]
+            reason = match[2]
         raise RulesInputError(key=key or "(top level)", reason=reason) from error
     for key, region in _region_keys(case):
         if region not in region_codes:

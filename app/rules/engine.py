@@ -87,6 +87,15 @@ def _marriage(application: Application, context: RulesContext, era: Era) -> list
     return results
 
 
+def _calendar(context: RulesContext) -> HolidayCalendar:
+    """The holiday data under the office's reading of 法定休假日 (§0.1 item 7): the setting
+    decides, whatever reading the calendar was loaded with."""
+    weekends = context.settings.weekends_are_rest_days
+    if context.calendar.weekends_are_rest_days is weekends:
+        return context.calendar
+    return context.calendar.with_weekends(weekends)
+
+
 def _divorce(
     application: Application, context: RulesContext, era: Era
 ) -> tuple[list[RuleResult], DivorcePeriods | None]:
@@ -98,10 +107,10 @@ def _divorce(
         results.append(check_registry(application, era, context.policy, context.settings))
         if application.on < CIVIL_CODE_IN_FORCE:
             return results, None  # registered on the spot, no cooling-off (Reg. 2003 Art. 13)
-        return results, divorce_periods(application.on, context.calendar)
+        return results, divorce_periods(application.on, _calendar(context))
     if facts is None:
         raise ValueError(f"{business.value} needs the divorce application it belongs to")
-    periods = divorce_periods(facts.accepted_on, context.calendar)
+    periods = divorce_periods(facts.accepted_on, _calendar(context))
     if business is Business.DIVORCE_WITHDRAWAL:
         results.append(check_withdrawal(facts, periods, application.office.region, application.on))
     else:
@@ -121,9 +130,7 @@ def _reissue(application: Application, context: RulesContext, era: Era) -> list[
     return results
 
 
-def documents_required(
-    application: Application, era: Era, tables: PolicyTables, results: list[RuleResult]
-) -> tuple[str, ...]:
+def documents_required(application: Application, tables: PolicyTables, results: list[RuleResult]) -> tuple[str, ...]:
     table = tables.documents
     needed: list[str] = []
     for applicant in application.parties:
@@ -138,8 +145,7 @@ def documents_required(
         if application.business is Business.MARRIAGE:
             needed.extend(table.marriage_by_identity.get(doc_type.value, ()))
     needed.extend(table.business.get(application.business.value, ()))
-    if any(r.rule_id == "C-M-REG" and r.passed and "居住证" in r.message for r in results):
-        needed.append("residence_permit")
+    needed.extend(document for r in results if r.passed for document in r.relies_on)
     return tuple(dict.fromkeys(needed))
 
 
@@ -170,7 +176,7 @@ def decide(application: Application, context: RulesContext) -> Verdict:
         decision=decision,
         policy=era.era.value,
         results=tuple(results),
-        documents_required=documents_required(application, era.era, context.policy, results),
+        documents_required=documents_required(application, context.policy, results),
         dates=dates,
         notes=tuple(notes),
     )

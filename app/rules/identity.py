@@ -53,8 +53,10 @@ def _number_defects(doc: IdentityDocument, region_codes: Container[str] | None) 
         case DocumentType.PASSPORT:
             if not _PASSPORT.match(doc.number):
                 return ["护照号码应为 5 至 20 位大写字母或数字"]
-            if doc.nationality in ("", "CHN"):
-                return ["外国护照须注明签发国"]
+            # A Chinese passport is the 华侨's identity document (Reg. 2003 Art. 5, Reg. 2025 Art. 8(3);
+            # domain.md §2.1, §2.3), so only a missing issuing country is a defect.
+            if not doc.nationality:
+                return ["护照须注明签发国"]
             return []
     return [f"不支持的证件类型 {doc.doc_type}"]
 

@@ -94,7 +94,8 @@ def check_registry(application: Application, era: Era, tables: PolicyTables, set
     if any(p.document.doc_type is not DocumentType.RESIDENT_ID for p in parties):
         return _foreign_case(application, era)
     if era is Era.NATIONWIDE_2025:
-        return _ok("内地居民自 2025年5月10日起可在任一婚姻登记机关办理（《婚姻登记条例》第七条）")
+        article = "第二十一条" if application.business is Business.REISSUE else "第七条、第十三条"
+        return _ok(f"内地居民自 2025年5月10日起可在任一婚姻登记机关办理（《婚姻登记条例》{article}）")
     hukou = [p.hukou_region for p in parties if p.hukou_region]
     if application.business is Business.REISSUE:
         return _reissue_registry(application.reissue, hukou, office.region)
@@ -121,7 +122,8 @@ def check_registry(application: Application, era: Era, tables: PolicyTables, set
             return _ok(f"{pilot.citation}试点：一方户籍在{area.name}，可在省内任一婚姻登记机关办理，无需居住证")
         covered, why_not = _permit_verdict(parties, office.region, on, area, settings, tables)
         if covered:
-            return _ok(f"{pilot.citation}试点：凭一方有效居住证在居住证发放地办理")
+            return RuleResult(RULE_ID, True, f"{pilot.citation}试点：凭一方有效居住证在居住证发放地办理",
+                              relies_on=("residence_permit",))
         return _redirect(f"{pilot.citation}试点地区，但{why_not}；应到一方常住户口所在地婚姻登记机关办理")
     return _redirect(_not_competent_reason(application, tables, on))
 

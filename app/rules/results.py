@@ -25,6 +25,7 @@ class RuleResult:
     message: str
     party: Role | None = None
     consequence: Consequence = Consequence.BLOCK
+    relies_on: tuple[str, ...] = ()  # documents the decision rests on (e.g. a residence permit)
 
     def outcome(self) -> RuleOutcome:
         return RuleOutcome(self.rule_id, self.passed, self.message, self.party)

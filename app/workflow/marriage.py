@@ -245,6 +245,10 @@ class MarriageWorkflow:
         outcomes = tuple(r.outcome() for r in self.evaluate(case))
         return self._save(case, rule_outcomes=outcomes, **changes)
 
+    def applicable_law(self) -> str:
+        """The citation of the law in force today, shown with the rule results."""
+        return self.rules.policy.era_on(today(self.clock)).citation
+
     def step_blockers(self, case: MarriageCase, target: MarriageStep) -> list[RuleResult]:
         """Failed rules that keep the case from entering `target`. A deferred live check
         does not hold up capture; the register step decides it."""

@@ -117,3 +117,10 @@ def test_not_json_or_not_an_object_exits_2(text: str, tmp_path: Path, capsys: py
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "check", str(tmp_path / "nope.json")]) == 2
     assert "nope.json" in capsys.readouterr().err
+
+
+def test_a_passport_must_name_its_country(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = copy.deepcopy(MARRIAGE_2023)
+    case["parties"][1]["document"].update(type="passport", number="E12345678")
+    code, err = run(case, tmp_path, capsys)
+    assert code == 2 and "at parties[1].document.nationality: required for a passport" in str(err)

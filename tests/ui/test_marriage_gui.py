@@ -54,6 +54,7 @@ def test_complete_marriage_with_keyboard_only(window: MainWindow, qtbot: QtBot) 
     press(qtbot, window, Qt.Key.Key_F10)
     review: Any = window.pages[MarriageStep.REVIEW]
     assert review.rules.rule_ids(failed_only=True) == []
+    assert review.law.text().startswith("《婚姻登记条例》（国务院令第804号）")
     press(qtbot, window, Qt.Key.Key_F10)
     press(qtbot, window, Qt.Key.Key_F12)
     case = window.case
@@ -140,3 +141,4 @@ def test_an_uncaught_bug_in_a_slot_reaches_the_error_bar_not_a_traceback(window:
     finally:
         sys.excepthook = previous
     assert window.error_bar.text.startswith("[APP-000]") and "KeyError" in window.error_bar.text
+

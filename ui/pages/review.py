@@ -42,6 +42,10 @@ class ReviewPage(CasePage):
         top.addLayout(side)
         self.layout_.addLayout(top)
         self.layout_.addWidget(QLabel(self.tr("Rule results (law in force on the day of the visit):")))
+        self.law = QLabel()
+        self.law.setWordWrap(True)
+        self.law.setStyleSheet("color: #555;")
+        self.layout_.addWidget(self.law)
         self.rules = RuleList()
         self.layout_.addWidget(self.rules, 1)
 
@@ -63,4 +67,5 @@ class ReviewPage(CasePage):
         self.joint_photo.set_png(joint[-1].image_png if joint else None)
         labels = [DOCUMENT_CLASS_ZH.get(d.document_class, d.document_class) for d in case.documents]
         self.materials.setText(self.tr("Materials: {list}").format(list="、".join(labels) or "—"))
+        self.law.setText(self.main.services.workflow.applicable_law())
         self.rules.show_results(self.main.services.workflow.evaluate(case))
