@@ -14,6 +14,9 @@ PACKAGES=(
   libcups2
   # a CJK font for the screen (printed forms use the bundled font)
   fonts-wqy-microhei
+  # the tests start a private PostgreSQL server from these binaries (and pgbench for
+  # benchmarks/central_throughput.py); no running server is needed
+  postgresql
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

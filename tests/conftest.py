@@ -48,3 +48,25 @@ def no_leaked_threads() -> Iterator[None]:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One private PostgreSQL server for the session (tests/pg.py)."""
+    from tests.pg import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: object) -> str:
+    """A fresh database on the private server, as an SQLAlchemy URL."""
+    from tests.pg import PostgresServer
+
+    assert isinstance(postgres_server, PostgresServer)
+    return postgres_server.url(postgres_server.create_database())
