@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from app.errors import AppError, CentralUnavailableError, LocalStoreError
 from app.policy_data import rules_context
 from app.resources import resources_dir
 from app.store.local import LocalStore
+from app.sync.service import SyncService
 from app.workflow.clock import Clock, SystemClock
 from app.workflow.marriage import MarriageWorkflow
 from devices.base import Device
@@ -78,6 +79,11 @@ class CentralConnection:
     def register_marriage(self, request: MarriageRegistrationRequest) -> RegistrationAck:
         return self._call(lambda store: store.register_marriage(request))
 
+    def store_archive_files(
+        self, reg_uuid: str, office_code: str, files: Iterable[tuple[str, str, bytes]]
+    ) -> dict[str, str]:
+        return self._call(lambda store: store.store_archive_files(reg_uuid, office_code, files))
+
     def ping(self) -> bool:
         try:
             self._open()
@@ -98,6 +104,7 @@ class CounterServices:
     store: LocalStore
     central: CentralConnection
     workflow: MarriageWorkflow
+    sync: SyncService
     devices: dict[str, Device] = field(default_factory=dict)
     device_errors: dict[str, str] = field(default_factory=dict)
 
@@ -107,11 +114,12 @@ class CounterServices:
 
     def close(self) -> None:
         """Closes everything, even when one part fails to close."""
-        with ExitStack() as stack:
+        with ExitStack() as stack:  # callbacks run last-in first-out
             stack.callback(self.store.close)
             stack.callback(self.central.close)
             for device in self.devices.values():
                 stack.callback(device.close)
+            stack.callback(self.sync.stop)  # first: its last attempt still saves its outcome
 
 
 def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
@@ -146,6 +154,7 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
         # must never produce a registration marked real (architecture §3).
         simulated = config.any_device_simulated or any(d.simulated for d in devices.values())
         central = CentralConnection(config.central_url)
+        sync = SyncService(store, central, clock=clock)
         workflow = MarriageWorkflow(
             store=store,
             central=central,
@@ -153,8 +162,11 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
             clock=clock or SystemClock(),
             device_mode=DeviceMode.SIMULATED if simulated else DeviceMode.REAL,
             rules=rules_context(config),
+            sync=sync,
         )
-        services = CounterServices(config, store, central, workflow, devices, device_errors)
+        services = CounterServices(config, store, central, workflow, sync, devices, device_errors)
+        sync.start()  # resends what a previous run left waiting, and whatever waits from now on
+        cleanup.callback(sync.stop)
         cleanup.pop_all()
     return services
 

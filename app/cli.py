@@ -34,6 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("config", help="print the effective configuration as JSON")
     devices = sub.add_parser("devices", help="configured devices")
     devices.add_argument("action", choices=["list"])
+    central = sub.add_parser("central", help="create or upgrade the central store schema")
+    central_sub = central.add_subparsers(dest="central_command", required=True)
+    init = central_sub.add_parser("init", help="create the schema and (PostgreSQL) the admin and counter roles")
+    init.add_argument("--url", required=True, help="SQLAlchemy URL with an administrator's credentials")
+    init.add_argument("--counter-role", default="mc_counter", help="login role the counters use")
+    init.add_argument("--counter-password", help="password to set for the counter role (PostgreSQL)")
+    migrate = central_sub.add_parser("migrate", help="upgrade the schema to the newest version")
+    migrate.add_argument("--url", required=True, help="SQLAlchemy URL with an administrator's credentials")
+    sync = sub.add_parser("sync", help="the outbox of registrations and archives waiting for the central store")
+    sync.add_argument("action", choices=["status", "run"], help="status: list items; run: push now")
     rules = sub.add_parser("rules", help="the rules engine")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     check = rules_sub.add_parser("check", help="decide one case given as JSON; JSON out (exit 0 accept, 1 other)")
@@ -62,9 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "rules":
             return _rules_check(config, args.file)
+        if args.command == "central":
+            return _central(args)
         configure_logging(config.log_dir)  # the GUI and devices: long-running, worth a log
         if args.command == "devices":
             return _devices_list(config)
+        if args.command == "sync":
+            from app.sync.cli import sync_run, sync_status
+
+            return sync_status(config) if args.action == "status" else sync_run(config)
         from ui.app import run_gui
 
         return run_gui(config)
@@ -105,3 +121,15 @@ def _rules_check(config: Config, source: str) -> int:
     verdict = decide(parse_case(text, context.region_codes), context)
     print(json.dumps(verdict_json(verdict), ensure_ascii=False, indent=2))
     return 0 if verdict.decision is Decision.ACCEPT else 1
+
+
+def _central(args: argparse.Namespace) -> int:
+    from app.central.admin import init_central, migrate_central
+
+    if args.central_command == "init":
+        for line in init_central(args.url, counter_role=args.counter_role, counter_password=args.counter_password):
+            print(line)
+    else:
+        migrate_central(args.url)
+        print("central store schema is up to date")
+    return 0

@@ -129,8 +129,12 @@ def _play(driver: GuiDriver, number: int, script: ScriptedCase, pdf_dir: Path) -
     if case.registration is not None:
         target = pdf_dir / prefix
         shutil.copytree(window.output_dir(case), target, dirs_exist_ok=True)
-    entry: dict[str, Any] = {"id": case.case_id, "label": script.label, "business": case.business.value,
-                             "status": case.status.value}
+    entry: dict[str, Any] = {
+        "id": case.case_id,
+        "label": script.label,
+        "business": case.business.value,
+        "status": case.status.value,
+    }
     if case.registration is not None:
         entry["certificate_no"] = case.registration.certificate_no
     if case.refused_rules:
@@ -162,17 +166,26 @@ def run_demo(config: Config, out: Path) -> int:
                 entry = _play(driver, number, script, out / "pdf")
             except DemoFailure as failure:
                 case = window.case
-                entry = {"id": case.case_id if case else "", "label": script.label, "business": "marriage",
-                         "status": case.status.value if case else "none", "error": str(failure)}
+                entry = {
+                    "id": case.case_id if case else "",
+                    "label": script.label,
+                    "business": "marriage",
+                    "status": case.status.value if case else "none",
+                    "error": str(failure),
+                }
                 window.error_bar.hide()
             refused = tuple(entry.get("refused_rules", ()))
-            entry["as_scripted"] = entry["status"] == script.expected_status.value and all(
-                rule in refused for rule in script.expected_refusal
+            entry["as_scripted"] = (
+                "error" not in entry
+                and entry["status"] == script.expected_status.value
+                and all(rule in refused for rule in script.expected_refusal)
             )
             all_as_scripted &= entry["as_scripted"]
             cases.append(entry)
-            print(f"{script.label}: {entry['status']} {entry.get('certificate_no', '')}"
-                  f"{' '.join(entry.get('refused_rules', []))}{'' if entry['as_scripted'] else '  (NOT as scripted)'}")
+            print(
+                f"{script.label}: {entry['status']} {entry.get('certificate_no', '')}"
+                f"{' '.join(entry.get('refused_rules', []))}{'' if entry['as_scripted'] else '  (NOT as scripted)'}"
+            )
     finally:
         if window is not None:
             window.close()

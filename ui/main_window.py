@@ -45,6 +45,7 @@ from ui.pages.review import ReviewPage
 from ui.print.forms import OfficeInfo, marriage_certificate, marriage_declaration, marriage_review_form
 from ui.print.layout import FormDocument
 from ui.print.renderer import print_document, write_pdf
+from ui.sync_panel import SyncPanel
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -54,6 +55,13 @@ class DeviceStatusRelay(QObject):
     """Device events arrive on device threads; a signal delivers them on the GUI thread."""
 
     changed = Signal(object)
+
+
+class SyncRelay(QObject):
+    """Sync events arrive on the sync worker's thread."""
+
+    item_changed = Signal(object)
+    case_changed = Signal(str)
 
 
 class MainWindow(QMainWindow):
@@ -142,6 +150,7 @@ class MainWindow(QMainWindow):
                 self._show_device(device.status)
         self.central_label = QLabel()
         self.statusBar().addPermanentWidget(self.central_label)
+        self._build_sync_panel()
         self.busy_label = QLabel()
         self.statusBar().addWidget(self.busy_label)
         self.ops.busy_changed.connect(lambda busy: self.busy_label.setText(self.tr("Working…") if busy else ""))
@@ -156,6 +165,59 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+L"), self, self.queue.setFocus)
         self._show_case(None)
         self.startup()
+
+    # Sync -----------------------------------------------------------------------------
+
+    def _build_sync_panel(self) -> None:
+        self.sync_panel = SyncPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sync_panel)
+        self.sync_panel.hide()
+        self.sync_button = QPushButton()
+        self.sync_button.setFlat(True)
+        self.sync_button.clicked.connect(self.toggle_sync_panel)
+        self.statusBar().addPermanentWidget(self.sync_button)
+        QShortcut(QKeySequence("Ctrl+Shift+S"), self, self.toggle_sync_panel)
+        self.sync_relay = SyncRelay(self)
+        self.sync_relay.item_changed.connect(lambda _item: self.refresh_sync())
+        self.sync_relay.case_changed.connect(self._on_sync_case_changed)
+        sync = self.services.sync
+        sync.item_did_change.connect(self.sync_relay.item_changed.emit)
+        sync.case_did_change.connect(self.sync_relay.case_changed.emit)
+        self.sync_panel.sync_now_requested.connect(sync.push_now)  # sets an event: never blocks
+        self.refresh_sync()
+
+    def toggle_sync_panel(self) -> None:
+        self.sync_panel.setVisible(not self.sync_panel.isVisible())
+        if self.sync_panel.isVisible():
+            self.sync_panel.table.setFocus()
+
+    def refresh_sync(self) -> None:
+        sync, store = self.services.sync, self.services.store
+
+        def read() -> tuple[list[Any], dict[Any, int], dict[str, str]]:
+            titles = {c.case_id: c.title for c in store.list_cases()}
+            return sync.items(), sync.counts(), titles
+
+        def show(snapshot: tuple[list[Any], dict[Any, int], dict[str, str]]) -> None:
+            items, counts, titles = snapshot
+            self.sync_panel.show_items(items, titles)
+            self.sync_button.setText(self.sync_panel.summary(counts))
+
+        self.run_quietly(read, show)
+
+    def _on_sync_case_changed(self, case_id: str) -> None:
+        """The worker settled a case (e.g. registered it once the store came back)."""
+        self._refresh_queue()
+        if self.case is not None and self.case.case_id == case_id and not self._step_running:
+            self.run_quietly(lambda: self.services.store.load_case(case_id), self._settled_by_sync)
+
+    def _settled_by_sync(self, case: MarriageCase | None) -> None:
+        if case is None or self.case is None or self.case.case_id != case.case_id or self._step_running:
+            return  # the registrar moved on meanwhile: never replace the case on screen
+        if case.status is not CaseStatus.WAITING_CENTRAL:
+            self.error_bar.hide()  # the "central unreachable" message no longer applies
+            self.statusBar().showMessage(self.tr("The central registry answered: the case was updated."), 8000)
+        self._after_reload(case)
 
     # Plumbing ---------------------------------------------------------------------
 
@@ -449,13 +511,14 @@ class MainWindow(QMainWindow):
             if not printer_info.isNull():
                 for _, document in forms:
                     print_document(document, QPrinter(printer_info, QPrinter.PrinterMode.HighResolution))
+            files = {name: (folder / name).read_bytes() for name, _ in forms}  # the archive's copies
         except Exception as error:
             log.exception("forms of case %s not produced", case.case_id)
             self._show_failure(OutputError(detail=str(error)))
             return
         self.statusBar().showMessage(self.tr("Forms saved to {folder}").format(folder=folder), 10000)
         names = tuple(name for name, _ in forms)
-        self.apply(lambda c: self.services.workflow.mark_issued(c, names))
+        self.apply(lambda c: self.services.workflow.mark_issued(c, names, form_files=files))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ops.shutdown()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import AppError
+from app.errors import AppError, WorkflowError
 from devices.errors import QT_TRANSLATE_NOOP
 
 
@@ -20,3 +20,44 @@ class CentralIntegrityError(AppError):
         "The central marriage registry rejected the registration ({detail}). Nothing was "
         "registered. Contact IT support.",
     )
+
+
+class CentralStateError(AppError):
+    """The registry's records do not allow the request: a business answer, not a fault.
+
+    Nothing was written; resending the same request gets the same answer. `reason` is
+    Chinese text for the registrar. It reuses WorkflowError's template on purpose, whose
+    translation exists ("当前不能执行此步骤：{reason}"), under its own code.
+    """
+
+    code = "CEN-006"
+    template = WorkflowError.template
+    exit_code = 1
+
+
+class MarriageNotFoundError(CentralStateError):
+    """No marriage in the registry has this certificate number."""
+
+
+class MarriageNotActiveError(CentralStateError):
+    """The marriage was already dissolved."""
+
+
+class OpenDivorceApplicationExistsError(CentralStateError):
+    """The marriage already has a pending divorce application (at most one may be open)."""
+
+
+class DivorceApplicationNotFoundError(CentralStateError):
+    """No divorce application with this UUID."""
+
+
+class DivorceApplicationNotOpenError(CentralStateError):
+    """The application was withdrawn, deemed withdrawn or already registered."""
+
+
+class DivorceAtOtherOfficeError(CentralStateError):
+    """A divorce is registered only at the office that accepted the application."""
+
+
+class RegistrationNotFoundError(CentralStateError):
+    """No registration with this UUID at this office (another office's is answered alike)."""

@@ -10,7 +10,14 @@ PostgreSQL alike):
 - nobody marries themselves: UNIQUE(marriage_id, person_key);
 - one registration per client UUID: the primary key of `registration`, used as the
   ON CONFLICT target of the idempotent insert;
-- a certificate number is unique, and so is its (kind, office, year, serial).
+- a certificate number is unique, and so is its (kind, office, year, serial);
+- one open (pending) divorce application per marriage: the partial unique index
+  `uq_one_open_divorce_application_per_marriage`;
+- a divorce is completed at the office that accepted the application: the composite
+  foreign key divorce_completion(app_uuid, office_code) → divorce_application(app_uuid,
+  office_code), and one completion per application (its primary key);
+- an archive file belongs to a registration of the office that stores it (composite
+  foreign key to registration(reg_uuid, office_code)), its size is its byte count.
 
 The schema is created by the Alembic migrations next to this file; a test compares
 the two so they cannot drift apart.
@@ -25,8 +32,10 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -48,6 +57,7 @@ REGISTRATION_KINDS = (
 # 结婚证 J, 离婚证 L, and their reissues BJ, BL.
 CERTIFICATE_KINDS = ("J", "L", "BJ", "BL")
 MARRIAGE_STATUSES = ("active", "dissolved")
+DIVORCE_APPLICATION_STATUSES = ("pending", "withdrawn", "registered", "deemed_withdrawn")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -65,6 +75,9 @@ class RegistrationRow(CentralBase):
     __table_args__ = (
         CheckConstraint(_in("kind", REGISTRATION_KINDS), name="kind"),
         CheckConstraint(_in("device_mode", ("real", "simulated")), name="device_mode"),
+        # Target of archive_file's composite foreign key (an index rather than a
+        # constraint: SQLite can add an index to an existing table without a rebuild).
+        Index("uq_registration_reg_uuid_office_code", "reg_uuid", "office_code", unique=True),
     )
 
     reg_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -126,6 +139,10 @@ class MarriageRow(CentralBase):
 # Partial UNIQUE index: PostgreSQL has no partial unique *constraints*, and both
 # dialects render this as CREATE UNIQUE INDEX ... ON marriage_party (person_key) WHERE active.
 ONE_ACTIVE_MARRIAGE_INDEX = "uq_one_active_marriage_per_person"
+# The marital-status lookup's other half ("was this person ever married?"). Partial
+# too, so the active-marriage check can only ever use the unique index above.
+PAST_MARRIAGE_INDEX = "ix_marriage_party_person_key_inactive"
+ONE_OPEN_APPLICATION_INDEX = "uq_one_open_divorce_application_per_marriage"
 
 
 class MarriagePartyRow(CentralBase):
@@ -143,6 +160,12 @@ class MarriagePartyRow(CentralBase):
             sqlite_where=text("active"),
             postgresql_where=text("active"),
         ),
+        Index(
+            PAST_MARRIAGE_INDEX,
+            "person_key",
+            sqlite_where=text("NOT active"),
+            postgresql_where=text("NOT active"),
+        ),
     )
 
     marriage_id: Mapped[str] = mapped_column(String(36), ForeignKey("marriage.marriage_id"))
@@ -159,3 +182,81 @@ class CentralSettingRow(CentralBase):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class DivorceApplicationRow(CentralBase):
+    """A divorce application accepted at an office (离婚登记申请受理, the first visit).
+
+    Its `app_uuid` is also the reg_uuid of its `registration` row (kind
+    divorce_application), which makes the acceptance idempotent like a marriage.
+    """
+
+    __tablename__ = "divorce_application"
+    __table_args__ = (
+        CheckConstraint(_in("status", DIVORCE_APPLICATION_STATUSES), name="status"),
+        # The target of divorce_completion's composite foreign key.
+        UniqueConstraint("app_uuid", "office_code"),
+        Index(
+            ONE_OPEN_APPLICATION_INDEX,
+            "marriage_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    app_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"), primary_key=True)
+    marriage_id: Mapped[str] = mapped_column(String(36), ForeignKey("marriage.marriage_id"))
+    office_code: Mapped[str] = mapped_column(String(6))
+    accepted_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DivorceCompletionRow(CentralBase):
+    """The divorce registration (the second visit) that completed an application.
+
+    The composite foreign key carries the office: a completion row can only name the
+    office that accepted the application, whatever the application code does.
+    """
+
+    __tablename__ = "divorce_completion"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["app_uuid", "office_code"],
+            ["divorce_application.app_uuid", "divorce_application.office_code"],
+        ),
+    )
+
+    app_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(6))
+    reg_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"), unique=True)
+    certificate_no: Mapped[str] = mapped_column(String(24), ForeignKey("certificate.certificate_no"), unique=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+
+
+class ArchiveFileRow(CentralBase):
+    """One file of a registration's electronic archive (photos, signed forms, scans).
+
+    Written once: the same (reg_uuid, name) is never overwritten, so a counter can
+    delete its local copy once the hash here matches its own.
+    """
+
+    __tablename__ = "archive_file"
+    __table_args__ = (
+        PrimaryKeyConstraint("reg_uuid", "name"),
+        ForeignKeyConstraint(
+            ["reg_uuid", "office_code"],
+            ["registration.reg_uuid", "registration.office_code"],
+        ),
+        CheckConstraint("length(sha256) = 64", name="sha256"),
+        CheckConstraint("size = length(data)", name="size"),
+    )
+
+    reg_uuid: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    office_code: Mapped[str] = mapped_column(String(6))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime())

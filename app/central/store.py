@@ -1,52 +1,92 @@
 """Client of the central marriage registry (the national "no two active marriages" check).
 
-Registering is one transaction that (notes/central-store.md §2.2):
+Every write is one transaction, keyed by a UUID the counter created once, that
+(notes/central-store.md §2.2):
 
 1. refuses simulated-device registrations when the registry is in production mode;
-2. inserts the registration keyed by the client's UUID with ON CONFLICT (reg_uuid) DO
-   NOTHING. An existing row means a resend after a lost reply: same payload hash →
-   the original acknowledgement (never "already married" for the couple's own
-   marriage); different hash → PayloadConflictError. The conflict target is named so
-   that the party-uniqueness violation below still raises instead of being absorbed;
+2. answers a resend first: a registration row with this UUID means the reply to an
+   earlier send was lost. Same payload hash → the original acknowledgement (never
+   "already married" for the couple's own marriage); different hash →
+   PayloadConflictError. Two sends racing each other are settled by the insert's
+   ON CONFLICT (reg_uuid) DO NOTHING; the conflict target is named so that the business
+   constraints below still raise instead of being absorbed;
 3. allocates the certificate number with an upsert on certificate_serial, in the same
-   transaction, so a rolled-back registration returns its number;
-4. inserts the marriage and its two parties; the partial unique index rejects a
-   person who is in an active marriage, whatever the races.
+   transaction, so a rolled-back registration returns its number. The number is
+   allocated before the registration row is inserted so that the row is written once,
+   complete: counters may insert registrations but never update them (admin.py);
+4. writes the business rows; the database's constraints (partial unique indexes,
+   composite foreign keys) decide every race. Preconditions that are not constraints
+   are conditional updates (`UPDATE … WHERE status = 'pending' AND office_code = …`)
+   whose row count is checked, never a SELECT followed by a decision.
 
-Every failure other than those business answers is "outcome unknown"
-(CentralUnavailableError): the counter resends the same UUID, which resolves it.
+PostgreSQL runs at READ COMMITTED; SQLite takes its write lock with BEGIN IMMEDIATE
+(app.store.engine). A transaction the server aborts with 40001/40P01 (serialization
+failure, deadlock: routine on CockroachDB/YugabyteDB) is re-run a bounded number of
+times, which is safe because every unit is idempotent. Every other failure is
+"outcome unknown" (CentralUnavailableError): the counter resends the same UUID, which
+resolves it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import os
+import re
+import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Select, insert, select, text, update
+from sqlalchemy import Connection, Engine, Select, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.central.errors import CentralIntegrityError
+from app.central.errors import (
+    CentralIntegrityError,
+    DivorceApplicationNotFoundError,
+    DivorceApplicationNotOpenError,
+    DivorceAtOtherOfficeError,
+    MarriageNotActiveError,
+    MarriageNotFoundError,
+    OpenDivorceApplicationExistsError,
+    RegistrationNotFoundError,
+)
 from app.central.models import (
+    ArchiveFileRow,
     CentralSettingRow,
     CertificateRow,
     CertificateSerialRow,
+    DivorceApplicationRow,
+    DivorceCompletionRow,
     MarriagePartyRow,
     MarriageRow,
     RegistrationRow,
 )
 from app.central.types import (
+    CERTIFICATE_NO_PATTERN,
     ActiveMarriage,
+    CentralMaritalStatusValue,
     CentralMode,
+    DivorceAck,
+    DivorceApplicationAck,
+    DivorceApplicationRecord,
+    DivorceRecord,
     MarriageRecord,
     MarriageRecordParty,
     MarriageRegistrationRequest,
     RegistrationAck,
     RegistrationParty,
+    check_client_uuid,
+    check_office_code,
+    divorce_application_payload_sha256,
+    divorce_registration_payload_sha256,
     format_certificate_no,
 )
 from app.domain.case import DeviceMode, Role
@@ -59,21 +99,69 @@ from app.errors import (
 )
 from app.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_STATEMENT_TIMEOUT_MS,
     MigratedDatabase,
     describe_db_error,
     dialect_insert,
+    make_engine,
     read_transaction,
+    retry_transaction,
+    run_migrations,
+    sqlstate_of,
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "central_alembic_version"
+DEFAULT_RETRY_ATTEMPTS = 5
 
 _MODE_KEY = "mode"
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_MAX_FILE_NAME = 200
+_STATUS_ZH = {"withdrawn": "已撤回", "registered": "已办结（已登记离婚）", "deemed_withdrawn": "已视为撤回"}
+
+
+# One lock per SQLite file, shared by every CentralStore of this process on it.
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.Lock | None:
+    """Writers of one process queue on a lock before BEGIN IMMEDIATE.
+
+    SQLite's busy handler polls on a fixed schedule (1, 2, 5 … 100 ms sleeps), so
+    writers that collided together retry together: measured with 50 threads, about one
+    commit per 100 ms. A lock hands over at once; other processes are still held off by
+    SQLite's own lock and busy timeout. None for server databases and :memory:.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database or ""
+    if not database or database == ":memory:":
+        return None
+    key = os.path.realpath(database)
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(key, threading.Lock())
 
 
 class _PartyCollision(Exception):
     """A party insert hit a uniqueness rule; raised to roll the transaction back first."""
+
+
+class _ClaimedMeanwhile(Exception):
+    """A concurrent send of the same UUID committed first: roll back (returning the
+    allocated serial), then answer as a resend."""
+
+
+class _ApplicationCollision(Exception):
+    """The marriage got an open divorce application concurrently (partial unique index)."""
+
+
+class _ApplicationNotOpen(Exception):
+    """The conditional update found no pending application of this UUID at this office."""
 
 
 def _masked_key(person_key: str) -> str:
@@ -89,8 +177,27 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@functools.cache
+def schema_head() -> str:
+    """The newest revision of the central schema this code knows."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(conn: Connection) -> str | None:
+    """The revision the database is at; None before the first migration."""
+    heads = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_heads()
+    return heads[0] if heads else None
+
+
 class CentralStore(MigratedDatabase):
-    """The central registry. Thread-safe: each call runs on its own pooled connection."""
+    """The central registry. Thread-safe: each call runs on its own pooled connection.
+
+    On a server database every call is bounded by `connect_timeout_s` and
+    `statement_timeout_ms`; on SQLite by `busy_timeout_ms`. Failures and timeouts raise
+    CentralUnavailableError ("central store unreachable").
+    """
 
     migrations_dir = MIGRATIONS_DIR
 
@@ -99,101 +206,209 @@ class CentralStore(MigratedDatabase):
         url: str,
         *,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
+        statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+        retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         super().__init__(url, busy_timeout_ms=busy_timeout_ms)
+        self._writer_lock: threading.Lock | None = None
+        self._connect_timeout_s = connect_timeout_s
+        self._statement_timeout_ms = statement_timeout_ms
+        self._retry_attempts = retry_attempts
         self._clock = clock
 
+    # -- life cycle ------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Connects and, if the schema is behind, migrates it.
+
+        A counter connecting with the least-privilege role cannot migrate: then the
+        error says IT must run `central migrate`. Opening a current schema takes no
+        write lock and needs no privilege beyond reading the version table.
+        """
+        if self._engine is not None:
+            return
+        with self._guard("open"):
+            engine = make_engine(
+                self._url,
+                busy_timeout_ms=self._busy_timeout_ms,
+                connect_timeout_s=self._connect_timeout_s,
+                statement_timeout_ms=self._statement_timeout_ms,
+            )
+        try:
+            with self._guard("open"):
+                self._bring_schema_to_head(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        self._writer_lock = _sqlite_writer_lock(engine)
+        self._engine = engine
+
+    def _bring_schema_to_head(self, engine: Engine) -> None:
+        head = schema_head()
+        with read_transaction(engine) as conn:
+            current = schema_revision(conn)
+        if current == head:
+            return
+        if current is not None and current not in _known_revisions():
+            raise CentralUnavailableError(
+                detail=f"the central schema is at revision {current}, newer than this counter ({head}); "
+                "update the counter software"
+            )
+        try:
+            run_migrations(engine, MIGRATIONS_DIR)
+        except SQLAlchemyError as exc:
+            if sqlstate_of(exc) != "42501":  # insufficient_privilege
+                raise
+            raise CentralUnavailableError(
+                detail=f"the central schema is at revision {current or 'none'}, this counter needs {head}; "
+                "IT must run `marriage-counter central migrate --url <admin URL>`"
+            ) from exc
+
+    # -- settings --------------------------------------------------------------------
+
     def mode(self) -> CentralMode:
-        with self._guard("read mode"), read_transaction(self._engine_or_fail()) as conn:
-            return _read_mode(conn)
+        return self._read("read mode", _read_mode)
 
     def set_mode(self, mode: CentralMode | str) -> None:
         mode = CentralMode(mode)
-        with self._guard("set mode"), self._engine_or_fail().begin() as conn:
+
+        def unit(conn: Connection) -> None:
             upsert = dialect_insert(conn, CentralSettingRow).values(key=_MODE_KEY, value=mode.value)
             conn.execute(
                 upsert.on_conflict_do_update(index_elements=[CentralSettingRow.key], set_={"value": mode.value})
             )
+
+        self._write("set mode", unit)
         log.info("central registry mode set to %s", mode.value)
+
+    # -- status lookups --------------------------------------------------------------
 
     def active_marriage_of(self, person_key: str) -> ActiveMarriage | None:
         """The live check when a card is read: the person's active marriage, if any."""
-        with self._guard("check active marriage"), read_transaction(self._engine_or_fail()) as conn:
-            return _active_marriage(conn, person_key)
+        return self._read("check active marriage", lambda conn: _active_marriage(conn, person_key))
+
+    def marital_status_of(self, person_key: str) -> CentralMaritalStatusValue:
+        """For the rules engine: 'married' with an active marriage, 'divorced' when the
+        person's marriages were all dissolved (so the last one was), else 'unmarried'."""
+
+        def unit(conn: Connection) -> CentralMaritalStatusValue:
+            if conn.execute(active_marriage_query(person_key).limit(1)).first() is not None:
+                return "married"
+            if conn.execute(past_marriage_query(person_key).limit(1)).first() is not None:
+                return "divorced"
+            return "unmarried"
+
+        return self._read("check marital status", unit)
+
+    def open_divorce_application(self, marriage_certificate_no: str) -> DivorceApplicationRecord | None:
+        """The pending divorce application of the marriage with this certificate, if any."""
+
+        def unit(conn: Connection) -> DivorceApplicationRecord | None:
+            row = conn.execute(open_application_query(marriage_certificate_no)).first()
+            if row is None:
+                return None
+            return DivorceApplicationRecord(
+                app_uuid=row.app_uuid,
+                marriage_certificate_no=marriage_certificate_no,
+                office_code=row.office_code,
+                accepted_on=row.accepted_on,
+                status=row.status,
+            )
+
+        return self._read("find open divorce application", unit)
+
+    def record_by_certificate(self, certificate_no: str) -> MarriageRecord | None:
+        """The marriage behind a certificate number, for a reissue: a marriage certificate
+        (J) names its marriage, a divorce certificate (L) the marriage it dissolved (the
+        record's `divorce` then carries the L number). None for an unknown number and,
+        until reissues are recorded, for BJ/BL numbers."""
+
+        def unit(conn: Connection) -> MarriageRecord | None:
+            kind = conn.execute(
+                select(CertificateRow.kind).where(CertificateRow.certificate_no == certificate_no)
+            ).scalar()
+            if kind == "J":
+                condition = MarriageRow.certificate_no == certificate_no
+            elif kind == "L":
+                marriage_id = conn.execute(
+                    select(DivorceApplicationRow.marriage_id)
+                    .join(DivorceCompletionRow, DivorceCompletionRow.app_uuid == DivorceApplicationRow.app_uuid)
+                    .where(DivorceCompletionRow.certificate_no == certificate_no)
+                ).scalar()
+                if marriage_id is None:
+                    return None
+                condition = MarriageRow.marriage_id == marriage_id
+            else:
+                return None
+            records = _marriage_records(conn, condition)
+            return records[0] if records else None
+
+        return self._read("find record by certificate", unit)
+
+    def list_marriages(self) -> list[MarriageRecord]:
+        """Every marriage with its parties, oldest first (for tests, QA and IT diagnosis)."""
+        return self._read("list marriages", lambda conn: _marriage_records(conn, None))
+
+    # -- marriage --------------------------------------------------------------------
 
     def register_marriage(self, request: MarriageRegistrationRequest) -> RegistrationAck:
-        engine = self._engine_or_fail()
         first, second = request.registration_parties
         if first.person_key == second.person_key:
             # Also a constraint (UNIQUE(marriage_id, person_key)); answered before any write.
             raise PartyAlreadyMarriedError(person=_person_label(first))
         try:
-            with self._guard("register marriage"), engine.begin() as conn:
-                ack = self._register(conn, request)
+            ack = self._write("register marriage", lambda conn: self._register(conn, request))
         except _PartyCollision:
             raise self._already_married(request) from None
+        except _ClaimedMeanwhile:
+            ack = self._read("read registration", lambda conn: _resent_ack(conn, request))
         if ack.duplicate:
             log.info("registration %s was already registered: resent acknowledgement", request.reg_uuid)
         else:
             log.info("registration %s registered as %s", request.reg_uuid, ack.certificate_no)
         return ack
 
-    def list_marriages(self) -> list[MarriageRecord]:
-        """Every marriage with its parties, oldest first (for tests, QA and IT diagnosis)."""
-        with self._guard("list marriages"), read_transaction(self._engine_or_fail()) as conn:
-            parties: dict[str, list[MarriageRecordParty]] = {}
-            for row in conn.execute(select(MarriagePartyRow).order_by(MarriagePartyRow.role)):
-                parties.setdefault(row.marriage_id, []).append(
-                    MarriageRecordParty(Role(row.role), row.person_key, row.name, row.active)
-                )
-            marriages = conn.execute(
-                select(MarriageRow).order_by(MarriageRow.registered_on, MarriageRow.certificate_no)
-            )
-            return [
-                MarriageRecord(
-                    marriage_id=row.marriage_id,
-                    reg_uuid=row.reg_uuid,
-                    certificate_no=row.certificate_no,
-                    office_code=row.office_code,
-                    registered_on=row.registered_on,
-                    status=row.status,
-                    parties=tuple(parties.get(row.marriage_id, ())),
-                )
-                for row in marriages
-            ]
-
     def _register(self, conn: Connection, request: MarriageRegistrationRequest) -> RegistrationAck:
-        if _read_mode(conn) is CentralMode.PRODUCTION and request.device_mode == DeviceMode.SIMULATED:
-            log.warning("registration %s refused: simulated devices, production registry", request.reg_uuid)
-            raise SimulatedDevicesRefusedError()
+        _refuse_simulated_in_production(conn, request.device_mode, request.reg_uuid)
+        if _registration_exists(conn, request.reg_uuid):
+            return _resent_ack(conn, request)
+        # Not the rule (the partial unique index below is; a SELECT cannot see a
+        # concurrent uncommitted marriage), only a fast refusal: a party married
+        # before this transaction began is refused before the office's certificate
+        # serial row is locked, so a doomed attempt does not queue the office behind it.
+        married = set(
+            conn.execute(
+                select(MarriagePartyRow.person_key).where(
+                    MarriagePartyRow.person_key.in_([party.person_key for party in request.registration_parties]),
+                    _PARTY_IS_ACTIVE,
+                )
+            ).scalars()
+        )
+        for party in request.registration_parties:
+            if party.person_key in married:
+                log.info(
+                    "registration %s refused: %s is in an active marriage",
+                    request.reg_uuid,
+                    _masked_key(party.person_key),
+                )
+                raise PartyAlreadyMarriedError(person=_person_label(party))
 
         received_at = self._clock().astimezone(UTC)
-        claim = (
-            dialect_insert(conn, RegistrationRow)
-            .values(
-                reg_uuid=request.reg_uuid,
-                kind="marriage",
-                office_code=request.office_code,
-                counter_id=request.counter_id,
-                payload_sha256=request.payload_sha256,
-                device_mode=request.device_mode,
-                received_at=received_at,
-            )
-            .on_conflict_do_nothing(index_elements=[RegistrationRow.reg_uuid])
-            .returning(RegistrationRow.reg_uuid)
+        certificate_no = _next_certificate_no(conn, "J", request.office_code, request.registered_on.year)
+        _claim(
+            conn,
+            reg_uuid=request.reg_uuid,
+            kind="marriage",
+            office_code=request.office_code,
+            counter_id=request.counter_id,
+            payload_sha256=request.payload_sha256,
+            device_mode=request.device_mode,
+            received_at=received_at,
+            certificate_no=certificate_no,
         )
-        if conn.execute(claim).first() is None:
-            return _resent_ack(conn, request)
-
-        certificate_no = _allocate_certificate(
-            conn, "J", request.office_code, request.registered_on.year, request.reg_uuid
-        )
-        conn.execute(
-            update(RegistrationRow)
-            .where(RegistrationRow.reg_uuid == request.reg_uuid)
-            .values(certificate_no=certificate_no)
-        )
+        _insert_certificate(conn, certificate_no, request.reg_uuid)
         marriage_id = str(uuid.uuid4())
         try:
             conn.execute(
@@ -234,7 +449,8 @@ class CentralStore(MigratedDatabase):
 
     def _already_married(self, request: MarriageRegistrationRequest) -> PartyAlreadyMarriedError:
         """Names the party whose active marriage blocked the registration (a fresh read)."""
-        with self._guard("identify the married party"), read_transaction(self._engine_or_fail()) as conn:
+
+        def unit(conn: Connection) -> PartyAlreadyMarriedError | None:
             for party in request.registration_parties:
                 if _active_marriage(conn, party.person_key) is not None:
                     log.info(
@@ -243,9 +459,337 @@ class CentralStore(MigratedDatabase):
                         _masked_key(party.person_key),
                     )
                     return PartyAlreadyMarriedError(person=_person_label(party))
-        # The blocking marriage was dissolved in between: nothing was written, so the
-        # same UUID can simply be sent again.
-        raise CentralUnavailableError(detail="a conflicting marriage could not be confirmed; send again")
+            return None
+
+        error = self._read("identify the married party", unit)
+        if error is None:
+            # The blocking marriage was dissolved in between: nothing was written, so the
+            # same UUID can simply be sent again.
+            raise CentralUnavailableError(detail="a conflicting marriage could not be confirmed; send again")
+        return error
+
+    # -- divorce ---------------------------------------------------------------------
+
+    def accept_divorce_application(
+        self,
+        app_uuid: str,
+        certificate_no: str,
+        office_code: str,
+        accepted_on: date,
+        *,
+        counter_id: str,
+        device_mode: str,
+    ) -> DivorceApplicationAck:
+        """Records a divorce application (the first visit) for the marriage with this
+        certificate, accepted at `office_code` on `accepted_on`.
+
+        Idempotent by `app_uuid` (created once by the counter): a resend answers with the
+        original acknowledgement. Raises MarriageNotFoundError, MarriageNotActiveError,
+        OpenDivorceApplicationExistsError (one open application per marriage),
+        PayloadConflictError, SimulatedDevicesRefusedError, CentralUnavailableError.
+        """
+        check_client_uuid(app_uuid, "app_uuid")
+        check_office_code(office_code)
+        _check_device_mode(device_mode)
+        if not CERTIFICATE_NO_PATTERN.match(certificate_no) or not certificate_no.startswith("J"):
+            raise ValueError("certificate_no must be a marriage certificate number (J…)")
+        payload = divorce_application_payload_sha256(
+            app_uuid=app_uuid,
+            marriage_certificate_no=certificate_no,
+            office_code=office_code,
+            counter_id=counter_id,
+            device_mode=device_mode,
+        )
+
+        def unit(conn: Connection) -> DivorceApplicationAck:
+            _refuse_simulated_in_production(conn, device_mode, app_uuid)
+            if _registration_exists(conn, app_uuid):
+                return _resent_application_ack(conn, app_uuid, payload)
+            marriage = conn.execute(
+                select(MarriageRow.marriage_id, MarriageRow.status)
+                .where(MarriageRow.certificate_no == certificate_no)
+                # FOR SHARE on PostgreSQL: a divorce registration of this marriage
+                # committing meanwhile cannot leave a pending application behind it.
+                .with_for_update(read=True)
+            ).first()
+            if marriage is None:
+                raise MarriageNotFoundError(reason=f"中心库中没有结婚证字号为 {certificate_no} 的婚姻登记")
+            if marriage.status != "active":
+                raise MarriageNotActiveError(reason=f"结婚证字号 {certificate_no} 的婚姻已经解除")
+            received_at = self._clock().astimezone(UTC)
+            _claim(
+                conn,
+                reg_uuid=app_uuid,
+                kind="divorce_application",
+                office_code=office_code,
+                counter_id=counter_id,
+                payload_sha256=payload,
+                device_mode=device_mode,
+                received_at=received_at,
+                certificate_no=None,
+            )
+            try:
+                conn.execute(
+                    insert(DivorceApplicationRow).values(
+                        app_uuid=app_uuid,
+                        marriage_id=marriage.marriage_id,
+                        office_code=office_code,
+                        accepted_on=accepted_on,
+                        status="pending",
+                        received_at=received_at,
+                    )
+                )
+            except IntegrityError as exc:
+                raise _ApplicationCollision() from exc
+            return DivorceApplicationAck(app_uuid, certificate_no, office_code, accepted_on, received_at, False)
+
+        try:
+            ack = self._write("accept divorce application", unit)
+        except _ClaimedMeanwhile:
+            ack = self._read("read divorce application", lambda conn: _resent_application_ack(conn, app_uuid, payload))
+        except _ApplicationCollision:
+            raise self._open_application_exists(certificate_no) from None
+        log.info("divorce application %s %s", app_uuid, "resent" if ack.duplicate else "accepted")
+        return ack
+
+    def _open_application_exists(self, certificate_no: str) -> OpenDivorceApplicationExistsError:
+        existing = self.open_divorce_application(certificate_no)
+        if existing is None:
+            # The other application was closed meanwhile: nothing was written; send again.
+            raise CentralUnavailableError(detail="a conflicting divorce application could not be confirmed; send again")
+        accepted = existing.accepted_on.isoformat()
+        return OpenDivorceApplicationExistsError(
+            reason=f"该婚姻已有未办结的离婚申请（受理机关 {existing.office_code}，受理日期 {accepted}）"
+        )
+
+    def complete_divorce(
+        self,
+        app_uuid: str,
+        office_code: str,
+        reg_uuid: str,
+        registered_on: date,
+        *,
+        counter_id: str,
+        device_mode: str,
+    ) -> DivorceAck:
+        """Registers the divorce of a pending application (the second visit) at the office
+        that accepted it, allocating the divorce certificate number L<office>-<year>-<n>.
+
+        In one transaction: the application becomes 'registered' (a conditional update
+        WHERE status = 'pending' AND office_code = the office), the completion row is
+        written (its composite foreign key is the database's own guard on the office),
+        the marriage is dissolved and its parties become inactive, free to remarry.
+        Idempotent by `reg_uuid`. Raises DivorceApplicationNotFoundError,
+        DivorceAtOtherOfficeError, DivorceApplicationNotOpenError, PayloadConflictError,
+        SimulatedDevicesRefusedError, CentralUnavailableError.
+        """
+        check_client_uuid(app_uuid, "app_uuid")
+        check_client_uuid(reg_uuid, "reg_uuid")
+        check_office_code(office_code)
+        _check_device_mode(device_mode)
+        payload = divorce_registration_payload_sha256(
+            reg_uuid=reg_uuid,
+            app_uuid=app_uuid,
+            office_code=office_code,
+            counter_id=counter_id,
+            device_mode=device_mode,
+        )
+
+        def unit(conn: Connection) -> DivorceAck:
+            _refuse_simulated_in_production(conn, device_mode, reg_uuid)
+            if _registration_exists(conn, reg_uuid):
+                return _resent_divorce_ack(conn, reg_uuid, payload)
+            received_at = self._clock().astimezone(UTC)
+            certificate_no = _next_certificate_no(conn, "L", office_code, registered_on.year)
+            _claim(
+                conn,
+                reg_uuid=reg_uuid,
+                kind="divorce_registration",
+                office_code=office_code,
+                counter_id=counter_id,
+                payload_sha256=payload,
+                device_mode=device_mode,
+                received_at=received_at,
+                certificate_no=certificate_no,
+            )
+            # The precondition is the update's own WHERE clause: of two counters
+            # completing one application at once, the second finds it no longer pending.
+            marriage_id = conn.execute(
+                update(DivorceApplicationRow)
+                .where(
+                    DivorceApplicationRow.app_uuid == app_uuid,
+                    DivorceApplicationRow.status == "pending",
+                    DivorceApplicationRow.office_code == office_code,
+                )
+                .values(status="registered")
+                .returning(DivorceApplicationRow.marriage_id)
+            ).scalar()
+            if marriage_id is None:
+                raise _ApplicationNotOpen()
+            _insert_certificate(conn, certificate_no, reg_uuid)
+            conn.execute(
+                insert(DivorceCompletionRow).values(
+                    app_uuid=app_uuid,
+                    office_code=office_code,
+                    reg_uuid=reg_uuid,
+                    certificate_no=certificate_no,
+                    registered_on=registered_on,
+                )
+            )
+            marriage_certificate_no = conn.execute(
+                update(MarriageRow)
+                .where(MarriageRow.marriage_id == marriage_id, MarriageRow.status == "active")
+                .values(status="dissolved")
+                .returning(MarriageRow.certificate_no)
+            ).scalar()
+            if marriage_certificate_no is None:
+                # A pending application of a dissolved marriage: the data contradict
+                # each other, which no resend fixes (IT). Rolled back.
+                raise CentralIntegrityError(
+                    detail=f"complete divorce: the marriage of application {app_uuid} is not active"
+                )
+            conn.execute(
+                update(MarriagePartyRow)
+                .where(MarriagePartyRow.marriage_id == marriage_id, text("marriage_party.active"))
+                .values(active=False)
+            )
+            return DivorceAck(
+                app_uuid=app_uuid,
+                reg_uuid=reg_uuid,
+                certificate_no=certificate_no,
+                marriage_certificate_no=marriage_certificate_no,
+                office_code=office_code,
+                registered_on=registered_on,
+                registered_at=received_at,
+                duplicate=False,
+            )
+
+        try:
+            ack = self._write("register divorce", unit)
+        except _ClaimedMeanwhile:
+            ack = self._read("read divorce registration", lambda conn: _resent_divorce_ack(conn, reg_uuid, payload))
+        except _ApplicationNotOpen:
+            raise self._why_not_open(app_uuid, office_code) from None
+        if ack.duplicate:
+            log.info("divorce registration %s was already registered: resent acknowledgement", reg_uuid)
+        else:
+            log.info("divorce registration %s registered as %s", reg_uuid, ack.certificate_no)
+        return ack
+
+    def _why_not_open(self, app_uuid: str, office_code: str) -> Exception:
+        row = self._read(
+            "read divorce application",
+            lambda conn: conn.execute(
+                select(DivorceApplicationRow.office_code, DivorceApplicationRow.status).where(
+                    DivorceApplicationRow.app_uuid == app_uuid
+                )
+            ).first(),
+        )
+        if row is None:
+            return DivorceApplicationNotFoundError(reason="中心库中没有该离婚登记申请")
+        if row.office_code != office_code:
+            log.info(
+                "divorce registration of %s refused: accepted at %s, not %s", app_uuid, row.office_code, office_code
+            )
+            return DivorceAtOtherOfficeError(
+                reason=f"离婚登记须在受理申请的登记机关（{row.office_code}）办理，本机关为 {office_code}"
+            )
+        if row.status != "pending":
+            return DivorceApplicationNotOpenError(reason=f"该离婚登记申请{_STATUS_ZH.get(row.status, row.status)}")
+        # Pending again at this office: the update raced with something now undone.
+        return CentralUnavailableError(detail="the divorce application could not be confirmed; send again")
+
+    # -- archive ---------------------------------------------------------------------
+
+    def store_archive_files(
+        self, reg_uuid: str, office_code: str, files: Iterable[tuple[str, str, bytes]]
+    ) -> dict[str, str]:
+        """Stores files of a registration's electronic archive; returns {name: sha256} of
+        every file the registry now holds for it, so the counter deletes a local copy
+        only when the hash here equals its own.
+
+        Idempotent: a file already held under the same name and hash is left as it is
+        (INSERT … ON CONFLICT (reg_uuid, name) DO NOTHING). The same name with another
+        hash raises PayloadConflictError and nothing of the call is stored. A hash that
+        does not match its bytes raises ValueError before anything is sent.
+        RegistrationNotFoundError: no registration with this UUID at this office.
+        """
+        check_client_uuid(reg_uuid, "reg_uuid")
+        check_office_code(office_code)
+        batch = _checked_files(files)
+
+        def unit(conn: Connection) -> dict[str, str]:
+            owner = conn.execute(
+                select(RegistrationRow.office_code).where(RegistrationRow.reg_uuid == reg_uuid)
+            ).scalar()
+            if owner != office_code:
+                # Another office's registration is answered like an unknown one.
+                raise RegistrationNotFoundError(reason="中心库中没有本登记机关的该登记，电子档案未上传")
+            stored_at = self._clock().astimezone(UTC)
+            for name, sha256, data in batch.values():
+                # One statement per file: files run to megabytes, and no row is ever updated.
+                conn.execute(
+                    dialect_insert(conn, ArchiveFileRow)
+                    .values(
+                        reg_uuid=reg_uuid,
+                        name=name,
+                        office_code=office_code,
+                        sha256=sha256,
+                        size=len(data),
+                        data=data,
+                        stored_at=stored_at,
+                    )
+                    .on_conflict_do_nothing(index_elements=[ArchiveFileRow.reg_uuid, ArchiveFileRow.name])
+                )
+            held = {
+                row.name: row.sha256
+                for row in conn.execute(
+                    select(ArchiveFileRow.name, ArchiveFileRow.sha256).where(
+                        ArchiveFileRow.reg_uuid == reg_uuid, ArchiveFileRow.office_code == office_code
+                    )
+                )
+            }
+            if any(held.get(name) != sha256 for name, sha256, _data in batch.values()):
+                log.warning("archive of %s: a file was resent with different content", reg_uuid)
+                raise PayloadConflictError(reg_uuid=reg_uuid)
+            return held
+
+        held = self._write("store archive files", unit)
+        log.info("archive of %s: %d file(s) sent, %d held", reg_uuid, len(batch), len(held))
+        return held
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _write(self, action: str, unit: Callable[[Connection], T]) -> T:
+        """Runs `unit` in one write transaction, re-run on 40001/40P01."""
+        engine = self._engine_or_fail()
+
+        def attempt() -> T:
+            with engine.begin() as conn:
+                return unit(conn)
+
+        lock = self._writer_lock
+        if lock is None:
+            with self._guard(action):
+                return retry_transaction(attempt, attempts=self._retry_attempts)
+        if not lock.acquire(timeout=self._busy_timeout_ms / 1000):
+            raise CentralUnavailableError(detail=f"{action}: the central store is busy (database is locked)")
+        try:
+            with self._guard(action):
+                return retry_transaction(attempt, attempts=self._retry_attempts)
+        finally:
+            lock.release()
+
+    def _read(self, action: str, unit: Callable[[Connection], T]) -> T:
+        """Runs `unit` in a read-only transaction (SQLite: no write lock)."""
+        engine = self._engine_or_fail()
+
+        def attempt() -> T:
+            with read_transaction(engine) as conn:
+                return unit(conn)
+
+        with self._guard(action):
+            return retry_transaction(attempt, attempts=self._retry_attempts)
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:
@@ -261,6 +805,16 @@ class CentralStore(MigratedDatabase):
             raise CentralUnavailableError(detail=detail) from exc
 
 
+@functools.cache
+def _known_revisions() -> frozenset[str]:
+    return frozenset(script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions())
+
+
+def _check_device_mode(device_mode: str) -> None:
+    if device_mode not in {m.value for m in DeviceMode}:
+        raise ValueError(f"unknown device_mode {device_mode!r}")
+
+
 def _read_mode(conn: Connection) -> CentralMode:
     value = conn.execute(select(CentralSettingRow.value).where(CentralSettingRow.key == _MODE_KEY)).scalar()
     try:
@@ -271,9 +825,17 @@ def _read_mode(conn: Connection) -> CentralMode:
         return CentralMode.PRODUCTION
 
 
-# Spelled exactly like the partial index's predicate: SQLite uses a partial index only
+def _refuse_simulated_in_production(conn: Connection, device_mode: str, client_uuid: str) -> None:
+    if device_mode == DeviceMode.SIMULATED and _read_mode(conn) is CentralMode.PRODUCTION:
+        log.warning("request %s refused: simulated devices, production registry", client_uuid)
+        raise SimulatedDevicesRefusedError()
+
+
+# Spelled exactly like the partial indexes' predicates: SQLite uses a partial index only
 # when the query repeats its WHERE term; `active = 1` or `active IS 1` scan the table.
 _PARTY_IS_ACTIVE = text("marriage_party.active")
+_PARTY_IS_PAST = text("NOT marriage_party.active")
+_APPLICATION_IS_PENDING = text("divorce_application.status = 'pending'")
 
 
 def active_marriage_query(person_key: str) -> Select[str, date, str]:
@@ -285,37 +847,163 @@ def active_marriage_query(person_key: str) -> Select[str, date, str]:
     )
 
 
+def past_marriage_query(person_key: str) -> Select[str]:
+    """The person's dissolved marriages (uses the partial index on inactive parties)."""
+    return select(MarriagePartyRow.marriage_id).where(MarriagePartyRow.person_key == person_key, _PARTY_IS_PAST)
+
+
+def open_application_query(marriage_certificate_no: str) -> Select[str, str, date, str]:
+    """The pending application of a marriage (uses the one-open-application index)."""
+    return (
+        select(
+            DivorceApplicationRow.app_uuid,
+            DivorceApplicationRow.office_code,
+            DivorceApplicationRow.accepted_on,
+            DivorceApplicationRow.status,
+        )
+        .join(MarriageRow, MarriageRow.marriage_id == DivorceApplicationRow.marriage_id)
+        .where(MarriageRow.certificate_no == marriage_certificate_no, _APPLICATION_IS_PENDING)
+    )
+
+
 def _active_marriage(conn: Connection, person_key: str) -> ActiveMarriage | None:
     row = conn.execute(active_marriage_query(person_key)).first()
     return None if row is None else ActiveMarriage(row.certificate_no, row.registered_on, row.office_code)
 
 
+def _marriage_records(conn: Connection, condition: Any) -> list[MarriageRecord]:
+    """Marriages (all, or those matching `condition`) with parties and divorce, oldest first."""
+    marriages_query = select(MarriageRow).order_by(MarriageRow.registered_on, MarriageRow.certificate_no)
+    if condition is not None:
+        marriages_query = marriages_query.where(condition)
+    marriages = list(conn.execute(marriages_query))
+    if not marriages:
+        return []
+    ids = [row.marriage_id for row in marriages]
+    parties: dict[str, list[MarriageRecordParty]] = {}
+    for row in conn.execute(
+        select(MarriagePartyRow).where(MarriagePartyRow.marriage_id.in_(ids)).order_by(MarriagePartyRow.role)
+    ):
+        parties.setdefault(row.marriage_id, []).append(
+            MarriageRecordParty(Role(row.role), row.person_key, row.name, row.active)
+        )
+    divorces = {
+        row.marriage_id: DivorceRecord(
+            row.app_uuid, row.reg_uuid, row.certificate_no, row.office_code, row.registered_on
+        )
+        for row in conn.execute(
+            select(
+                DivorceApplicationRow.marriage_id,
+                DivorceCompletionRow.app_uuid,
+                DivorceCompletionRow.reg_uuid,
+                DivorceCompletionRow.certificate_no,
+                DivorceCompletionRow.office_code,
+                DivorceCompletionRow.registered_on,
+            )
+            .join(DivorceApplicationRow, DivorceApplicationRow.app_uuid == DivorceCompletionRow.app_uuid)
+            .where(DivorceApplicationRow.marriage_id.in_(ids))
+        )
+    }
+    return [
+        MarriageRecord(
+            marriage_id=row.marriage_id,
+            reg_uuid=row.reg_uuid,
+            certificate_no=row.certificate_no,
+            office_code=row.office_code,
+            registered_on=row.registered_on,
+            status=row.status,
+            parties=tuple(parties.get(row.marriage_id, ())),
+            divorce=divorces.get(row.marriage_id),
+        )
+        for row in marriages
+    ]
+
+
+def _registration_exists(conn: Connection, reg_uuid: str) -> bool:
+    """The resend check, made first: a resend takes no serial and no business lock."""
+    found = conn.execute(select(RegistrationRow.reg_uuid).where(RegistrationRow.reg_uuid == reg_uuid)).first()
+    return found is not None
+
+
+def _claim(conn: Connection, **values: Any) -> None:
+    """Inserts the registration row; a concurrent send of the same UUID that committed
+    first makes it a resend (the named conflict target absorbs nothing else)."""
+    claim = (
+        dialect_insert(conn, RegistrationRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[RegistrationRow.reg_uuid])
+        .returning(RegistrationRow.reg_uuid)
+    )
+    if conn.execute(claim).first() is None:
+        raise _ClaimedMeanwhile()
+
+
+def _stored_registration(conn: Connection, reg_uuid: str, kind: str, payload_sha256: str) -> Any:
+    row = conn.execute(
+        select(RegistrationRow.kind, RegistrationRow.payload_sha256, RegistrationRow.received_at).where(
+            RegistrationRow.reg_uuid == reg_uuid
+        )
+    ).one()
+    if row.kind != kind or row.payload_sha256 != payload_sha256:
+        log.warning("request %s resent with different content", reg_uuid)
+        raise PayloadConflictError(reg_uuid=reg_uuid)
+    return row
+
+
 def _resent_ack(conn: Connection, request: MarriageRegistrationRequest) -> RegistrationAck:
     """The acknowledgement of a registration this UUID already made, if the payload matches."""
-    row = conn.execute(
-        select(
-            RegistrationRow.kind,
-            RegistrationRow.payload_sha256,
-            RegistrationRow.certificate_no,
-            RegistrationRow.received_at,
-            MarriageRow.registered_on,
-        )
-        .outerjoin(MarriageRow, MarriageRow.reg_uuid == RegistrationRow.reg_uuid)
-        .where(RegistrationRow.reg_uuid == request.reg_uuid)
+    stored = _stored_registration(conn, request.reg_uuid, "marriage", request.payload_sha256)
+    marriage = conn.execute(
+        select(MarriageRow.certificate_no, MarriageRow.registered_on).where(MarriageRow.reg_uuid == request.reg_uuid)
     ).one()
-    if row.kind != "marriage" or row.payload_sha256 != request.payload_sha256 or row.registered_on is None:
-        log.warning("registration %s resent with different content", request.reg_uuid)
-        raise PayloadConflictError(reg_uuid=request.reg_uuid)
     return RegistrationAck(
         reg_uuid=request.reg_uuid,
-        certificate_no=row.certificate_no,
-        registered_at=row.received_at,
-        registered_on=row.registered_on,
+        certificate_no=marriage.certificate_no,
+        registered_at=stored.received_at,
+        registered_on=marriage.registered_on,
         duplicate=True,
     )
 
 
-def _allocate_certificate(conn: Connection, kind: str, office_code: str, year: int, reg_uuid: str) -> str:
+def _resent_application_ack(conn: Connection, app_uuid: str, payload_sha256: str) -> DivorceApplicationAck:
+    stored = _stored_registration(conn, app_uuid, "divorce_application", payload_sha256)
+    row = conn.execute(
+        select(DivorceApplicationRow.office_code, DivorceApplicationRow.accepted_on, MarriageRow.certificate_no)
+        .join(MarriageRow, MarriageRow.marriage_id == DivorceApplicationRow.marriage_id)
+        .where(DivorceApplicationRow.app_uuid == app_uuid)
+    ).one()
+    return DivorceApplicationAck(
+        app_uuid, row.certificate_no, row.office_code, row.accepted_on, stored.received_at, duplicate=True
+    )
+
+
+def _resent_divorce_ack(conn: Connection, reg_uuid: str, payload_sha256: str) -> DivorceAck:
+    stored = _stored_registration(conn, reg_uuid, "divorce_registration", payload_sha256)
+    row = conn.execute(
+        select(
+            DivorceCompletionRow.app_uuid,
+            DivorceCompletionRow.certificate_no,
+            DivorceCompletionRow.office_code,
+            DivorceCompletionRow.registered_on,
+            MarriageRow.certificate_no.label("marriage_certificate_no"),
+        )
+        .join(DivorceApplicationRow, DivorceApplicationRow.app_uuid == DivorceCompletionRow.app_uuid)
+        .join(MarriageRow, MarriageRow.marriage_id == DivorceApplicationRow.marriage_id)
+        .where(DivorceCompletionRow.reg_uuid == reg_uuid)
+    ).one()
+    return DivorceAck(
+        app_uuid=row.app_uuid,
+        reg_uuid=reg_uuid,
+        certificate_no=row.certificate_no,
+        marriage_certificate_no=row.marriage_certificate_no,
+        office_code=row.office_code,
+        registered_on=row.registered_on,
+        registered_at=stored.received_at,
+        duplicate=True,
+    )
+
+
+def _next_certificate_no(conn: Connection, kind: str, office_code: str, year: int) -> str:
     """Next serial for (kind, office, year), in the caller's transaction.
 
     The upsert takes the row lock (PostgreSQL) or runs under the write lock (SQLite),
@@ -334,15 +1022,41 @@ def _allocate_certificate(conn: Connection, kind: str, office_code: str, year: i
             set_={"last_serial": CertificateSerialRow.last_serial + 1},
         ).returning(CertificateSerialRow.last_serial)
     ).scalar_one()
-    certificate_no = format_certificate_no(kind, office_code, year, serial)
+    return format_certificate_no(kind, office_code, year, serial)
+
+
+def _insert_certificate(conn: Connection, certificate_no: str, reg_uuid: str) -> None:
+    match = re.fullmatch(r"(J|L|BJ|BL)(\d{6})-(\d{4})-(\d{6})", certificate_no)
+    assert match is not None, certificate_no
+    kind, office_code, year, serial = match.groups()
     conn.execute(
         insert(CertificateRow).values(
             certificate_no=certificate_no,
             kind=kind,
             office_code=office_code,
-            year=year,
-            serial=serial,
+            year=int(year),
+            serial=int(serial),
             reg_uuid=reg_uuid,
         )
     )
-    return certificate_no
+
+
+def _checked_files(files: Iterable[tuple[str, str, bytes]]) -> dict[str, tuple[str, str, bytes]]:
+    """Validates an archive batch before any I/O; a name listed twice must carry one content."""
+    batch: dict[str, tuple[str, str, bytes]] = {}
+    for entry in files:
+        name, sha256, data = entry
+        if not isinstance(name, str) or not name or len(name) > _MAX_FILE_NAME:
+            raise ValueError(f"archive file name must be 1-{_MAX_FILE_NAME} characters")
+        if not isinstance(sha256, str) or not _SHA256_HEX.match(sha256):
+            raise ValueError(f"archive file {name!r}: sha256 must be 64 lower-case hex digits")
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise ValueError(f"archive file {name!r}: data must be bytes")
+        data = bytes(data)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ValueError(f"archive file {name!r}: sha256 does not match its bytes")
+        if name in batch and batch[name][1] != sha256:
+            raise ValueError(f"archive file {name!r} listed twice with different content")
+        batch[name] = (name, sha256, data)
+    return batch
+

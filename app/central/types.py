@@ -8,9 +8,10 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from app.domain.case import DeviceMode, Role
 
@@ -63,8 +64,60 @@ def registration_payload_sha256(
         "device_mode": str(device_mode),
         "parties": sorted([str(role), person_key, name] for role, person_key, name in parties),
     }
+    return _canonical_sha256(payload)
+
+
+def _canonical_sha256(payload: Mapping[str, object]) -> str:
     canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def divorce_application_payload_sha256(
+    *, app_uuid: str, marriage_certificate_no: str, office_code: str, counter_id: str, device_mode: str
+) -> str:
+    """What a resend of a divorce application is compared with (the date is left out, as
+    for a marriage: a resend on a later day is the same application)."""
+    return _canonical_sha256(
+        {
+            "kind": "divorce_application",
+            "reg_uuid": app_uuid,
+            "marriage_certificate_no": marriage_certificate_no,
+            "office_code": office_code,
+            "counter_id": counter_id,
+            "device_mode": str(device_mode),
+        }
+    )
+
+
+def divorce_registration_payload_sha256(
+    *, reg_uuid: str, app_uuid: str, office_code: str, counter_id: str, device_mode: str
+) -> str:
+    """What a resend of a divorce registration is compared with."""
+    return _canonical_sha256(
+        {
+            "kind": "divorce_registration",
+            "reg_uuid": reg_uuid,
+            "app_uuid": app_uuid,
+            "office_code": office_code,
+            "counter_id": counter_id,
+            "device_mode": str(device_mode),
+        }
+    )
+
+
+def check_client_uuid(value: str, what: str) -> None:
+    """A client UUID is compared as text: only the canonical lower-case form is accepted."""
+    try:
+        canonical = str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError(f"{what} is not a UUID") from None
+    if canonical != value:
+        raise ValueError(f"{what} must be written in canonical lower-case form")
+
+
+def check_office_code(value: str) -> None:
+    if not _OFFICE_CODE.match(value):
+        raise ValueError("office_code must be the 6-digit administrative division code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +133,8 @@ class MarriageRegistrationRequest:
     payload_sha256: str
 
     def __post_init__(self) -> None:
-        try:
-            canonical_uuid = str(uuid.UUID(self.reg_uuid))
-        except ValueError:
-            raise ValueError("reg_uuid is not a UUID") from None
-        if canonical_uuid != self.reg_uuid:
-            raise ValueError("reg_uuid must be written in canonical lower-case form")
-        if not _OFFICE_CODE.match(self.office_code):
-            raise ValueError("office_code must be the 6-digit administrative division code")
+        check_client_uuid(self.reg_uuid, "reg_uuid")
+        check_office_code(self.office_code)
         if self.device_mode not in {m.value for m in DeviceMode}:
             raise ValueError(f"unknown device_mode {self.device_mode!r}")
         roles = [party[0] for party in self.parties if len(party) == 3]
@@ -150,11 +197,69 @@ class MarriageRecordParty:
 
 
 @dataclass(frozen=True, slots=True)
-class MarriageRecord:
-    marriage_id: str
+class DivorceRecord:
+    """The divorce registration that dissolved a marriage (its 离婚证 is `certificate_no`)."""
+
+    app_uuid: str
     reg_uuid: str
     certificate_no: str
     office_code: str
     registered_on: date
-    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarriageRecord:
+    marriage_id: str
+    reg_uuid: str
+    certificate_no: str  # the marriage certificate (J…)
+    office_code: str
+    registered_on: date
+    status: str  # 'active' | 'dissolved'
     parties: tuple[MarriageRecordParty, ...]
+    divorce: DivorceRecord | None = None  # set when a divorce registration dissolved it
+
+
+# What the national check says about a person, for the rules engine
+# (app.rules.model.CentralMaritalStatus has the same values).
+CentralMaritalStatusValue = Literal["unmarried", "married", "divorced"]
+
+
+@dataclass(frozen=True, slots=True)
+class DivorceApplicationRecord:
+    """A divorce application as the registry holds it."""
+
+    app_uuid: str
+    marriage_certificate_no: str
+    office_code: str  # the accepting office: the only one that may register the divorce
+    accepted_on: date  # T0 of the cooling-off period
+    status: str  # 'pending' | 'withdrawn' | 'registered' | 'deemed_withdrawn'
+
+
+@dataclass(frozen=True, slots=True)
+class DivorceApplicationAck:
+    app_uuid: str
+    marriage_certificate_no: str
+    office_code: str
+    accepted_on: date  # the original's on a resend
+    received_at: datetime  # when the registry committed it, aware UTC
+    duplicate: bool  # True: this UUID was accepted before (a resend after a lost reply)
+
+
+@dataclass(frozen=True, slots=True)
+class DivorceAck:
+    app_uuid: str
+    reg_uuid: str
+    certificate_no: str  # the divorce certificate, L<office>-<year>-<serial>
+    marriage_certificate_no: str
+    office_code: str
+    registered_on: date  # the original's on a resend
+    registered_at: datetime  # when the registry committed it, aware UTC
+    duplicate: bool
+
+
+class ArchiveFile(NamedTuple):
+    """One file of a registration's electronic archive; a plain (name, sha256, data) tuple works too."""
+
+    name: str
+    sha256: str  # lower-case hex SHA-256 of data
+    data: bytes

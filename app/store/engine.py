@@ -6,25 +6,51 @@ switched off (`isolation_level=None`), `BEGIN IMMEDIATE` emitted by us for every
 write transaction, WAL with `synchronous=FULL`, and a busy timeout so writers queue
 instead of failing. Other URLs (PostgreSQL) run at READ COMMITTED, where the
 `ON CONFLICT DO NOTHING` idempotency pattern returns "duplicate" instead of 40001.
+
+On PostgreSQL (and the PostgreSQL-compatible CockroachDB / YugabyteDB) every call is
+bounded: libpq's `connect_timeout`, TCP keepalives and `tcp_user_timeout` bound a dead
+network, the server's `statement_timeout` and `idle_in_transaction_session_timeout`
+bound a lock wait or a client that froze inside a transaction (notes §3.2: without
+them a blackholed connection hangs forever). `retry_transaction` re-runs a write that
+the server aborted with 40001/40P01, which distributed SQL engines raise routinely.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL: how long a connection attempt and one statement may take before the
+# caller gets "unreachable" rather than a frozen counter. A statement includes its lock
+# waits, e.g. for the certificate serial row another counter of the office holds.
+DEFAULT_CONNECT_TIMEOUT_S = 5
+DEFAULT_STATEMENT_TIMEOUT_MS = 10_000
+
+# libpq drivers, which take the connection parameters below.
+_LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2"})
+# SQLSTATEs after which the server has rolled the transaction back and a re-run may
+# succeed: serialization_failure (CockroachDB's "restart transaction" too) and
+# deadlock_detected.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 # Named constraints, so later migrations can alter them (SQLite batch mode needs names).
 NAMING_CONVENTION = {
@@ -41,8 +67,19 @@ NAMING_CONVENTION = {
 _READ_ONLY_OPTION = "marriage_counter_read_only"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
+    statement_timeout_ms: int | None = DEFAULT_STATEMENT_TIMEOUT_MS,
+) -> Engine:
     """Creates an engine configured for this application's stores.
+
+    `connect_timeout_s` and `statement_timeout_ms` apply to server databases only
+    (None or 0: no statement timeout, for migrations); SQLite waits `busy_timeout_ms`
+    for a lock. Parameters already in the URL's query win over these defaults, so IT
+    can tune them in the connection string.
 
     Raises OSError when the parent directory of a SQLite file cannot be created and
     sqlalchemy's ArgumentError for a malformed URL; the stores translate both into
@@ -55,6 +92,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> 
             isolation_level="READ COMMITTED",
             # A pooled connection may have been cut by a failover or a NAT timeout.
             pool_pre_ping=True,
+            connect_args=_server_connect_args(parsed, connect_timeout_s, statement_timeout_ms),
         )
 
     database = parsed.database or ""
@@ -91,6 +129,84 @@ def make_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> 
     return engine
 
 
+def _server_connect_args(url: URL, connect_timeout_s: int, statement_timeout_ms: int | None) -> dict[str, Any]:
+    if url.get_driver_name() not in _LIBPQ_DRIVERS:
+        return {}
+    query = url.query
+    defaults: dict[str, Any] = {
+        # libpq counts whole seconds and treats anything below 2 as 2.
+        "connect_timeout": max(2, int(connect_timeout_s)),
+        # A peer that vanished (cable, VPN, failover) is noticed in about a minute
+        # instead of the kernel's two hours...
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        # ...and data the server never acknowledges fails the call after 30 s.
+        "tcp_user_timeout": 30_000,
+    }
+    args = {key: value for key, value in defaults.items() if key not in query}
+    if statement_timeout_ms:
+        # Server-side limits, sent as startup options so they hold from the first
+        # statement (the migration check included); the URL's own options come first
+        # and win for any setting they name.
+        url_options = query.get("options", "")
+        if isinstance(url_options, tuple):
+            url_options = " ".join(url_options)
+        settings = [
+            f"-c {name}={int(statement_timeout_ms)}"
+            for name in ("statement_timeout", "idle_in_transaction_session_timeout")
+            if f"{name}=" not in url_options
+        ]
+        if settings:
+            args["options"] = " ".join([url_options, *settings]).strip()
+    return args
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (psycopg 3 `sqlstate`, psycopg2 `pgcode`), if any."""
+    original = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return state if isinstance(state, str) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for a transaction the server aborted in a way that a plain re-run resolves."""
+    return isinstance(exc, sa_exc.DBAPIError) and sqlstate_of(exc) in RETRYABLE_SQLSTATES
+
+
+def retry_transaction(
+    unit: Callable[[], T],
+    *,
+    attempts: int = 5,
+    base_delay_s: float = 0.02,
+    max_delay_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> T:
+    """Runs `unit` (one whole transaction) again when the server aborted it with 40001/40P01.
+
+    Bounded: after `attempts` runs the last error propagates (the caller reports the
+    central store as unavailable). The delay is "full jitter" exponential backoff,
+    uniform in [0, min(max_delay, base * 2^n)), so clients that collided once do not
+    collide again in lockstep. Only safe for idempotent units: every central write is
+    keyed by a client UUID, so a re-run after an ambiguous abort answers "duplicate".
+    """
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    for attempt in range(1, attempts + 1):
+        try:
+            return unit()
+        except sa_exc.DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            delay = jitter() * min(max_delay_s, base_delay_s * 2 ** (attempt - 1))
+            state = sqlstate_of(exc)
+            log.info("transaction aborted with %s; attempt %d of %d in %.3f s", state, attempt + 1, attempts, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction: a consistent snapshot that does not take the write lock."""
@@ -101,13 +217,15 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def dialect_insert(conn: Connection, table: Any) -> sqlite.Insert | postgresql.Insert:
-    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL share the syntax)."""
-    name = conn.dialect.name
-    if name == "sqlite":
+    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL share the syntax).
+
+    PostgreSQL-derived dialects (CockroachDB's, YugabyteDB's) compile PostgreSQL's form.
+    """
+    if conn.dialect.name == "sqlite":
         return sqlite.insert(table)
-    if name == "postgresql":
+    if isinstance(conn.dialect, PGDialect):
         return postgresql.insert(table)
-    raise NotImplementedError(f"no ON CONFLICT support for the {name} dialect")
+    raise NotImplementedError(f"no ON CONFLICT support for the {conn.dialect.name} dialect")
 
 
 def describe_db_error(exc: BaseException) -> str:
@@ -137,7 +255,8 @@ def run_migrations(
     write transaction (SQLite has transactional DDL), so a crash mid-migration leaves
     the previous schema and two counters opening one file do not migrate it twice.
     """
-    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    # No statement timeout: building an index on a large table may take minutes.
+    engine = make_engine(engine_or_url, statement_timeout_ms=None) if isinstance(engine_or_url, str) else engine_or_url
     try:
         config = Config()
         config.set_main_option("script_location", str(script_location))
@@ -184,7 +303,7 @@ def migration_environment(target_metadata: MetaData, *, version_table: str = "al
     url = context.get_x_argument(as_dictionary=True).get("url")
     if not url:
         raise RuntimeError("pass -x url=<database URL>, or migrate through run_migrations()")
-    engine = make_engine(url)
+    engine = make_engine(url, statement_timeout_ms=None)
     try:
         with engine.begin() as conn:
             migrate(conn)

@@ -8,18 +8,20 @@ cut at any moment leaves either the previous or the new version of the case.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, Row, Table, delete, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, func, insert, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.case import (
@@ -41,6 +43,7 @@ from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import LocalStoreError
 from app.store.engine import MigratedDatabase, describe_db_error, read_transaction
 from app.store.models import LocalBase
+from app.sync.types import ArchiveFileRecord, OutboxEntry, OutboxItem, OutboxKind, OutboxState
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ _SIGNATURE: Table = _TABLES["case_signature"]
 _OUTCOME: Table = _TABLES["case_rule_outcome"]
 _REGISTRATION: Table = _TABLES["case_registration"]
 _PRINTED_FORM: Table = _TABLES["case_printed_form"]
+_OUTBOX: Table = _TABLES["outbox"]
+_ARCHIVE_FILE: Table = _TABLES["archive_file"]
 
 _DB_FAILURES = (SQLAlchemyError, sqlite3.Error, OSError, CommandError)
 
@@ -81,19 +86,170 @@ class LocalStore(MigratedDatabase):
 
     migrations_dir = MIGRATIONS_DIR
 
-    def save_case(self, case: MarriageCase) -> None:
-        """Stores the whole case in one transaction, replacing what was stored before."""
+    def save_case(
+        self, case: MarriageCase, *, enqueue: Sequence[OutboxEntry] = (), now: datetime | None = None
+    ) -> None:
+        """Stores the whole case in one transaction, replacing what was stored before,
+        together with the outbox items the step produced (notes/central-store.md §2.3):
+        after a crash both are there or neither is. An entry whose (kind, reg_uuid) is
+        queued already is skipped, so queuing again is harmless. `now` (aware) stamps
+        new items; they are due at once."""
         case_row = _case_row(case)
         children = _child_rows(case)  # validated before anything is written
+        stamp = _utc(now)
+        items, files = _outbox_rows(case.case_id, enqueue, stamp)
         with self._guard("save case", case.case_id), self._engine_or_fail().begin() as conn:
-            exists = conn.execute(select(_CASE.c.case_id).where(_CASE.c.case_id == case.case_id)).first()
-            if exists is None:
-                conn.execute(insert(_CASE).values(case_row))
-            else:
-                conn.execute(update(_CASE).where(_CASE.c.case_id == case.case_id).values(case_row))
-            for table, key_columns, rows in children:
-                _sync_children(conn, table, case.case_id, key_columns, rows)
+            _write_case(conn, case_row, children)
+            for item, item_files in zip(items, files, strict=True):
+                _insert_item(conn, item, item_files)
         log.debug("saved case %s (step=%s, status=%s)", case.case_id, case.step, case.status)
+
+    # --- outbox ---------------------------------------------------------------
+
+    def outbox_items(
+        self, *, case_id: str | None = None, states: Iterable[OutboxState] | None = None
+    ) -> list[OutboxItem]:
+        """Items oldest first, optionally of one case and/or in some states."""
+        query = select(_OUTBOX).order_by(_OUTBOX.c.created_at, _OUTBOX.c.item_id)
+        if case_id is not None:
+            query = query.where(_OUTBOX.c.case_id == case_id)
+        if states is not None:
+            query = query.where(_OUTBOX.c.state.in_([OutboxState(s).value for s in states]))
+        with self._guard("list outbox"), read_transaction(self._engine_or_fail()) as conn:
+            return [_item(row) for row in conn.execute(query)]
+
+    def outbox_item(self, item_id: str) -> OutboxItem | None:
+        with self._guard("read outbox item"), read_transaction(self._engine_or_fail()) as conn:
+            row = conn.execute(select(_OUTBOX).where(_OUTBOX.c.item_id == item_id)).first()
+            return None if row is None else _item(row)
+
+    def outbox_item_for(self, kind: OutboxKind, reg_uuid: str) -> OutboxItem | None:
+        query = select(_OUTBOX).where(_OUTBOX.c.kind == OutboxKind(kind).value, _OUTBOX.c.reg_uuid == reg_uuid)
+        with self._guard("read outbox item"), read_transaction(self._engine_or_fail()) as conn:
+            row = conn.execute(query).first()
+            return None if row is None else _item(row)
+
+    def outbox_due(self, now: datetime, *, limit: int = 100, force: bool = False) -> list[OutboxItem]:
+        """Pending items whose next attempt is due (all of them with `force`), and items
+        whose sender's lease ran out (it crashed). Registrations first: a registrar may
+        be waiting for the certificate number; archives can wait."""
+        query = (
+            select(_OUTBOX)
+            .where(_OUTBOX.c.state.in_(_OPEN_STATES))
+            .order_by(
+                sql_case((_OUTBOX.c.kind == OutboxKind.REGISTRATION.value, 0), else_=1),
+                _OUTBOX.c.next_attempt_at,
+                _OUTBOX.c.created_at,
+            )
+            .limit(limit)
+        )
+        if not force:
+            query = query.where(_OUTBOX.c.next_attempt_at <= _utc(now))
+        with self._guard("list due outbox items"), read_transaction(self._engine_or_fail()) as conn:
+            return [_item(row) for row in conn.execute(query)]
+
+    def outbox_counts(self) -> dict[OutboxState, int]:
+        """Number of items in each state (every state present, 0 when none)."""
+        query = select(_OUTBOX.c.state, func.count()).group_by(_OUTBOX.c.state)
+        with self._guard("count outbox"), read_transaction(self._engine_or_fail()) as conn:
+            found = {OutboxState(state): int(n) for state, n in conn.execute(query)}
+        return {state: found.get(state, 0) for state in OutboxState}
+
+    def outbox_next_attempt_at(self) -> datetime | None:
+        """The earliest next attempt of any pending or sending item."""
+        query = select(func.min(_OUTBOX.c.next_attempt_at)).where(_OUTBOX.c.state.in_(_OPEN_STATES))
+        with self._guard("read outbox schedule"), read_transaction(self._engine_or_fail()) as conn:
+            value: datetime | None = conn.execute(query).scalar()
+        return value
+
+    def outbox_claim(
+        self, item_id: str, *, now: datetime, lease_until: datetime, force: bool = False
+    ) -> OutboxItem | None:
+        """Marks a due item as being sent (one more attempt) until `lease_until`; None
+        when it is not due or already final. Under the write lock, so two senders
+        cannot both claim a due item; `force` (the registrar pressed F12, `sync run`)
+        takes it even before its next attempt."""
+        conditions = [_OUTBOX.c.item_id == item_id, _OUTBOX.c.state.in_(_OPEN_STATES)]
+        if not force:
+            conditions.append(_OUTBOX.c.next_attempt_at <= _utc(now))
+        claim = (
+            update(_OUTBOX)
+            .where(*conditions)
+            .values(
+                state=OutboxState.SENDING.value,
+                attempts=_OUTBOX.c.attempts + 1,
+                next_attempt_at=_utc(lease_until),
+                updated_at=_utc(now),
+            )
+            .returning(*_OUTBOX.c)
+        )
+        with self._guard("claim outbox item"), self._engine_or_fail().begin() as conn:
+            row = conn.execute(claim).first()
+            return None if row is None else _item(row)
+
+    def outbox_settle(self, settlement: Settlement) -> tuple[OutboxItem | None, MarriageCase | None]:
+        """Records the outcome of one attempt, the change it makes to the case and the
+        archive files the central store confirmed, in ONE transaction.
+
+        An outcome is stale, and only its file confirmations (facts about the central
+        store) are kept, when the item is final already or, for anything but an
+        acknowledgement, when another attempt claimed it since. An acknowledgement is
+        the central store's answer whoever asked, so it settles any open item.
+        Returns the item and the case as stored afterwards; (None, None) when stale.
+        """
+        stamp = _utc(settlement.now)
+        with self._guard("settle outbox item"), self._engine_or_fail().begin() as conn:
+            row = conn.execute(select(_OUTBOX).where(_OUTBOX.c.item_id == settlement.item_id)).first()
+            if row is None:
+                raise LocalStoreError(detail=f"settle outbox item: no item {settlement.item_id}")
+            if settlement.confirmed_files:
+                _confirm_files(conn, row.case_id, settlement.confirmed_files, stamp)
+            if _is_stale(row, settlement):
+                return None, None
+            values: dict[str, Any] = {
+                "state": settlement.state.value,
+                "last_error": settlement.last_error,
+                "updated_at": stamp,
+            }
+            if settlement.next_attempt_at is not None:
+                values["next_attempt_at"] = _utc(settlement.next_attempt_at)
+            if settlement.result is not None:
+                values["result"] = _json(settlement.result)
+            conn.execute(update(_OUTBOX).where(_OUTBOX.c.item_id == settlement.item_id).values(values))
+            stored = _load(conn, row.case_id)
+            if stored is not None and settlement.case_change is not None:
+                changed = settlement.case_change(stored)
+                if changed != stored:
+                    _write_case(conn, _case_row(changed), _child_rows(changed))
+                    stored = changed
+            item_row = conn.execute(select(_OUTBOX).where(_OUTBOX.c.item_id == settlement.item_id)).one()
+            return _item(item_row), stored
+
+    def outbox_recover_sending(self, now: datetime) -> int:
+        """Makes items left `sending` by a sender that died, and items never attempted
+        (their sender died before its first attempt), due now; returns how many.
+        Called when a sender starts. Should another process be sending one of them
+        after all, the resend is answered as a duplicate (idempotent by reg_uuid)."""
+        recover = (
+            update(_OUTBOX)
+            .where(
+                (_OUTBOX.c.state == OutboxState.SENDING.value)
+                | ((_OUTBOX.c.state == OutboxState.PENDING.value) & (_OUTBOX.c.attempts == 0))
+            )
+            .values(state=OutboxState.PENDING.value, next_attempt_at=_utc(now), updated_at=_utc(now))
+        )
+        with self._guard("recover outbox"), self._engine_or_fail().begin() as conn:
+            return int(conn.execute(recover).rowcount)
+
+    def archive_files(self, case_id: str) -> list[ArchiveFileRecord]:
+        """The archive files of a case in package order; `data` is None once confirmed."""
+        query = (
+            select(_ARCHIVE_FILE)
+            .where(_ARCHIVE_FILE.c.case_id == case_id)
+            .order_by(_ARCHIVE_FILE.c.position)
+        )
+        with self._guard("read archive files", case_id), read_transaction(self._engine_or_fail()) as conn:
+            return [ArchiveFileRecord(row.name, row.sha256, row.data, row.confirmed) for row in conn.execute(query)]
 
     def load_case(self, case_id: str) -> MarriageCase | None:
         with self._guard("load case", case_id), read_transaction(self._engine_or_fail()) as conn:
@@ -377,6 +533,155 @@ def _sync_children(
 
 
 # --- rows -> domain -------------------------------------------------------------
+
+
+def _write_case(conn: Connection, case_row: dict[str, Any], children: list[_ChildRows]) -> None:
+    case_id = case_row["case_id"]
+    exists = conn.execute(select(_CASE.c.case_id).where(_CASE.c.case_id == case_id)).first()
+    if exists is None:
+        conn.execute(insert(_CASE).values(case_row))
+    else:
+        conn.execute(update(_CASE).where(_CASE.c.case_id == case_id).values(case_row))
+    for table, key_columns, rows in children:
+        _sync_children(conn, table, case_id, key_columns, rows)
+
+
+# --- outbox ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """The outcome of one attempt at an outbox item (see LocalStore.outbox_settle)."""
+
+    item_id: str
+    attempt: int  # the attempts count returned by the claim
+    state: OutboxState
+    now: datetime
+    next_attempt_at: datetime | None = None
+    last_error: str = ""
+    result: Mapping[str, Any] | None = None
+    # Applied to the case as stored, inside the transaction: never to a stale copy.
+    case_change: Callable[[MarriageCase], MarriageCase] | None = None
+    confirmed_files: Mapping[str, str] = field(default_factory=dict)  # name -> sha256 held centrally
+
+
+_OPEN_STATES = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+_FINAL_STATES = (OutboxState.ACKNOWLEDGED.value, OutboxState.FAILED.value)
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: outbox times are instants")
+    return moment.astimezone(UTC)
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _outbox_rows(
+    case_id: str, entries: Sequence[OutboxEntry], now: datetime
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    items: list[dict[str, Any]] = []
+    files: list[list[dict[str, Any]]] = []
+    for entry in entries:
+        if entry.case_id != case_id:
+            raise ValueError(f"outbox entry of case {entry.case_id} saved with case {case_id}")
+        if entry.files and entry.kind is not OutboxKind.ARCHIVE:
+            raise ValueError("only archive items carry files")
+        items.append(
+            {
+                "item_id": entry.item_id,
+                "kind": OutboxKind(entry.kind).value,
+                "case_id": case_id,
+                "reg_uuid": entry.reg_uuid,
+                "payload": _json(entry.payload),
+                "state": OutboxState.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now if entry.not_before is None else _utc(entry.not_before),
+                "last_error": "",
+                "result": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        item_files = []
+        for position, record in enumerate(entry.files):
+            if record.data is None or hashlib.sha256(record.data).hexdigest() != record.sha256:
+                raise ValueError(f"archive file {record.name}: data missing or not matching its SHA-256")
+            item_files.append(
+                {
+                    "case_id": case_id,
+                    "name": record.name,
+                    "position": position,
+                    "sha256": record.sha256,
+                    "size": len(record.data),
+                    "data": record.data,
+                    "confirmed": False,
+                    "confirmed_at": None,
+                }
+            )
+        files.append(item_files)
+    return items, files
+
+
+def _insert_item(conn: Connection, item: dict[str, Any], files: list[dict[str, Any]]) -> None:
+    queued = conn.execute(
+        select(_OUTBOX.c.item_id).where(_OUTBOX.c.kind == item["kind"], _OUTBOX.c.reg_uuid == item["reg_uuid"])
+    ).first()
+    if queued is not None:
+        return  # queued by an earlier save (a resend, a reprint): the first one stands
+    conn.execute(insert(_OUTBOX).values(item))
+    if files:
+        # A package replaces any files left from an earlier package of the case (there
+        # can be none while the unique (kind, reg_uuid) holds, but be exact about it).
+        conn.execute(delete(_ARCHIVE_FILE).where(_ARCHIVE_FILE.c.case_id == item["case_id"]))
+        conn.execute(insert(_ARCHIVE_FILE), files)
+
+
+def _confirm_files(conn: Connection, case_id: str, confirmed: Mapping[str, str], now: datetime) -> None:
+    """Drops the local bytes of each file whose hash the central store holds, and only those."""
+    for name, sha256 in confirmed.items():
+        conn.execute(
+            update(_ARCHIVE_FILE)
+            .where(
+                _ARCHIVE_FILE.c.case_id == case_id,
+                _ARCHIVE_FILE.c.name == name,
+                _ARCHIVE_FILE.c.sha256 == sha256,
+                _ARCHIVE_FILE.c.confirmed.is_(False),
+            )
+            .values(data=None, confirmed=True, confirmed_at=now)
+        )
+
+
+def _is_stale(row: Row[Any], settlement: Settlement) -> bool:
+    if row.state in _FINAL_STATES:
+        return True
+    if settlement.state is OutboxState.ACKNOWLEDGED:
+        return False
+    return bool(row.state != OutboxState.SENDING.value or row.attempts != settlement.attempt)
+
+
+def _item(row: Row[Any]) -> OutboxItem:
+    return OutboxItem(
+        item_id=row.item_id,
+        kind=OutboxKind(row.kind),
+        case_id=row.case_id,
+        reg_uuid=row.reg_uuid,
+        payload=json.loads(row.payload),
+        state=OutboxState(row.state),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        result=None if row.result is None else json.loads(row.result),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# --- rows -> domain (continued) -------------------------------------------------
 
 
 def _rows(conn: Connection, table: Table, case_id: str, *order_by: str) -> list[Row[Any]]:

@@ -13,11 +13,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.store.engine import NAMING_CONVENTION
-from app.store.sqltypes import IsoDateTime
+from app.store.sqltypes import IsoDateTime, UtcDateTime
 
 
 class LocalBase(DeclarativeBase):
@@ -134,3 +146,50 @@ class PrintedFormRow(LocalBase):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     form: Mapped[str] = mapped_column(String(64))
     row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxRow(LocalBase):
+    """The transactional outbox (notes/central-store.md §2.3): one row per thing the
+    central store must acknowledge, written in the transaction of the step that
+    produced it, so a crash can never leave a step done without its item or the reverse."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("kind IN ('registration', 'archive')", name="kind"),
+        CheckConstraint("state IN ('pending', 'sending', 'acknowledged', 'failed')", name="state"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        # One item per registration and one archive per registration: queuing again is a no-op.
+        UniqueConstraint("kind", "reg_uuid"),
+        Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # No cascade: a case with unsent items must not disappear with them.
+    case_id: Mapped[str] = mapped_column(String(64), ForeignKey("counter_case.case_id"), index=True)
+    reg_uuid: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    # UTC instants (not IsoDateTime): "due" is a comparison in SQL, which needs one offset.
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ArchiveFileRow(LocalBase):
+    """Files of a case's archive package, kept until the central store confirmed their
+    hash; then `data` is set to NULL and the row stays as the record of the upload."""
+
+    __tablename__ = "archive_file"
+
+    case_id: Mapped[str] = mapped_column(String(64), ForeignKey("counter_case.case_id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # order in the package (the manifest last)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    confirmed: Mapped[bool] = mapped_column(Boolean)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

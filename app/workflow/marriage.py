@@ -12,8 +12,11 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
+from app.archive.package import ArchivePackage, build_archive_package
 from app.central.types import MarriageRegistrationRequest
 from app.config import Config
 from app.domain.case import (
@@ -24,9 +27,7 @@ from app.domain.case import (
     MarriageCase,
     MarriageStep,
     Party,
-    Registration,
     Role,
-    RuleOutcome,
     Signature,
     Voluntariness,
 )
@@ -35,9 +36,6 @@ from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import (
     CentralUnavailableError,
     InvalidIdentityError,
-    PartyAlreadyMarriedError,
-    PayloadConflictError,
-    SimulatedDevicesRefusedError,
     WorkflowError,
 )
 from app.rules.counter import JOINT_PHOTO, marriage_case_results
@@ -93,6 +91,15 @@ def identity_from_record(record: IdentityRecord) -> IdentityDocument:
     )
 
 
+class RegistrationQueue(Protocol):
+    """What the workflow needs from app.sync.service.SyncService."""
+
+    def enqueue_registration(self, case: MarriageCase, request: MarriageRegistrationRequest) -> MarriageCase: ...
+    def has_registration_item(self, reg_uuid: str) -> bool: ...
+    def register_now(self, case: MarriageCase) -> MarriageCase: ...
+    def enqueue_archive(self, case: MarriageCase, package: ArchivePackage) -> MarriageCase: ...
+
+
 @dataclass
 class MarriageWorkflow:
     store: CaseRepository
@@ -101,6 +108,8 @@ class MarriageWorkflow:
     clock: Clock
     device_mode: DeviceMode
     rules: RulesContext
+    # The outbox the register and issue steps go through (app.sync.service.SyncService).
+    sync: RegistrationQueue | None = None
 
     @property
     def office_kind(self) -> OfficeKind:
@@ -317,50 +326,64 @@ class MarriageWorkflow:
         )
 
     def register(self, case: MarriageCase) -> MarriageCase:
-        """Commits to the central store. The UUID is created once and saved before the
-        first attempt, so a resend after a lost reply is recognised as the same
-        registration (central-store.md §2.2)."""
+        """Commits to the central store through the outbox (app.sync).
+
+        The UUID is created once and saved, with the queued registration, in one
+        transaction before the first attempt, so a resend after a lost reply is
+        recognised as the same registration (central-store.md §2.2, §2.3). Then one
+        attempt is made at once: the registrar gets the certificate number now when the
+        central store is up. When it is not, CentralUnavailableError is raised with the
+        case saved as WAITING_CENTRAL, and the sync worker resends by itself; pressing
+        F12 again (this method) resends at once."""
         if case.registration is not None:
             return case
+        stored = self.store.load_case(case.case_id)
+        if stored is not None and stored.registration_uuid is not None:
+            # The sync worker may have settled it meanwhile: the stored case is the truth.
+            case = stored
+            if case.registration is not None:
+                return case
+        sync = self._sync()
         if case.registration_uuid is None:  # first attempt; a resend skips straight to the call
             self._require_open(case)
             blockers = self.step_blockers(case, MarriageStep.REGISTER)
             if blockers:
                 raise WorkflowError(reason="；".join(r.message for r in blockers))
-            case = self._save(case, registration_uuid=str(uuid.uuid4()), step=MarriageStep.REGISTER)
+            case = replace(
+                case, registration_uuid=str(uuid.uuid4()), step=MarriageStep.REGISTER, updated_at=self.clock.now()
+            )
+            case = sync.enqueue_registration(case, self.registration_request(case))
         elif case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
             raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再提交登记")
-        try:
-            ack = self.central.register_marriage(self.registration_request(case))
-        except CentralUnavailableError as error:
-            self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=error.message)
-            raise
-        except PartyAlreadyMarriedError as error:
-            # The constraint, not the earlier live check, has the last word (a race lost
-            # at commit): it replaces the live check's C-M-SPOUSE outcomes.
-            outcome = RuleOutcome("C-M-SPOUSE", False, "中心库登记时发现：" + error.message)
-            kept = tuple(o for o in case.rule_outcomes if o.rule_id != "C-M-SPOUSE")
-            self._save(
-                case, status=CaseStatus.REFUSED, step=MarriageStep.DONE,
-                rule_outcomes=(*kept, outcome), central_error=error.message,
-            )
-            raise
-        except (SimulatedDevicesRefusedError, PayloadConflictError) as error:
-            # Nothing was registered and a resend cannot change that: close the case with
-            # the reason (a new case must be captured with real devices / by IT).
-            self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, central_error=error.message)
-            raise
-        registration = Registration(ack.certificate_no, ack.registered_at, ack.registered_on, ack.duplicate)
-        log.info("case %s registered as %s", case.case_id, ack.certificate_no)
-        return self._save(
-            case, registration=registration, status=CaseStatus.REGISTERED, step=MarriageStep.ISSUE,
-            central_error="",
-        )
+        elif not sync.has_registration_item(case.registration_uuid):
+            # Left waiting by a version without the outbox: queue it now, same UUID.
+            case = sync.enqueue_registration(case, self.registration_request(case))
+        return sync.register_now(case)
 
     # 发证 -------------------------------------------------------------------------
 
-    def mark_issued(self, case: MarriageCase, forms: tuple[str, ...]) -> MarriageCase:
+    def mark_issued(
+        self, case: MarriageCase, forms: tuple[str, ...], *, form_files: Mapping[str, bytes] | None = None
+    ) -> MarriageCase:
+        """Closes the case as issued and, in the same transaction, queues its archive
+        package (every file with a manifest of SHA-256 hashes; `form_files` are the
+        rendered forms by file name) for upload to the central store."""
         if case.registration is None:
             raise WorkflowError(reason="尚未登记，不能发证")
         printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
-        return self._save(case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE)
+        issued = replace(
+            case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
+        )
+        return self._sync().enqueue_archive(issued, build_archive_package(issued, form_files or {}))
+
+    def _sync(self) -> RegistrationQueue:
+        if self.sync is None:
+            # No queue given (a composition root that predates app.sync): one on the same
+            # stores, without a worker, so waiting cases go on when F12 is pressed.
+            from app.store.local import LocalStore
+            from app.sync.service import SyncService
+
+            if not isinstance(self.store, LocalStore):
+                raise TypeError("MarriageWorkflow needs a sync queue (app.sync.service.SyncService)")
+            self.sync = SyncService(self.store, self.central, clock=self.clock)
+        return self.sync

@@ -378,6 +378,10 @@
         <source>Still working on the previous step…</source>
         <translation>上一步仍在处理中…</translation>
     </message>
+    <message>
+        <source>The central registry answered: the case was updated.</source>
+        <translation>中心库已答复，案件已更新。</translation>
+    </message>
 </context>
 <context>
     <name>PartyPanel</name>
@@ -495,6 +499,77 @@ The case is saved; press F12 to try again.</source>
     <message>
         <source>FAIL</source>
         <translation>不通过</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPanel</name>
+    <message>
+        <source>Sync with the central registry (Ctrl+Shift+S)</source>
+        <translation>与中心库同步（Ctrl+Shift+S）</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>下次尝试</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Sync now (Ctrl+Shift+Y)</source>
+        <translation>立即同步（Ctrl+Shift+Y）</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>sending</source>
+        <translation>发送中</translation>
+    </message>
+    <message>
+        <source>confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>registration</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>archive</source>
+        <translation>档案</translation>
+    </message>
+    <message>
+        <source>Sync: {waiting} waiting</source>
+        <translation>同步：{waiting} 项等待</translation>
+    </message>
+    <message>
+        <source>Sync: all confirmed</source>
+        <translation>同步：全部已确认</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>被拒收</translation>
+    </message>
+    <message>
+        <source>Sync: {waiting} waiting, {failed} rejected</source>
+        <translation>同步：{waiting} 项等待，{failed} 项被拒收</translation>
     </message>
 </context>
 </TS>

@@ -1,51 +1,36 @@
-"""Helpers to build registration requests against an embedded central store."""
+"""The central-store suite runs against both backends: every test that takes `central`
+or `central_url` runs once on an embedded SQLite file and once on a fresh database of
+the private PostgreSQL server (tests/pg.py). Tests of one backend's specifics take
+`sqlite_central_url` or `postgres_url` instead."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from app.central.store import CentralStore
-from app.central.types import MarriageRegistrationRequest, RegistrationParty
-from app.domain.case import DeviceMode, Role
+from app.central.types import MarriageRegistrationRequest
+from app.store.engine import make_engine
+from tests.app.central.helpers import make_request, person_key
 
-RequestFactory = Callable[..., MarriageRegistrationRequest]
-
-
-def person_key(n: int) -> str:
-    return f"resident_id:CHN:1101011990{n:07d}X"
-
-
-def make_request(
-    a: int = 1,
-    b: int = 2,
-    *,
-    reg_uuid: str | None = None,
-    office_code: str = "110101",
-    registered_on: date = date(2026, 5, 20),
-    device_mode: str = DeviceMode.REAL,
-    counter_id: str = "counter-01",
-) -> MarriageRegistrationRequest:
-    return MarriageRegistrationRequest.create(
-        reg_uuid=reg_uuid or str(uuid.uuid4()),
-        office_code=office_code,
-        counter_id=counter_id,
-        registered_on=registered_on,
-        device_mode=device_mode,
-        parties=(
-            RegistrationParty(Role.A, person_key(a), f"甲{a}"),
-            RegistrationParty(Role.B, person_key(b), f"乙{b}"),
-        ),
-    )
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture
-def central_url(tmp_path: Path) -> str:
+def sqlite_central_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'central' / 'central.sqlite'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def central_url(request: pytest.FixtureRequest) -> str:
+    # Resolved lazily so that SQLite-only runs (-k sqlite) never start PostgreSQL.
+    fixture = "sqlite_central_url" if request.param == "sqlite" else "postgres_url"
+    url = request.getfixturevalue(fixture)
+    assert isinstance(url, str)
+    return url
 
 
 @pytest.fixture
@@ -55,7 +40,18 @@ def central(central_url: str) -> Iterator[CentralStore]:
 
 
 @pytest.fixture
-def request_for() -> RequestFactory:
+def raw_engine(central: CentralStore, central_url: str) -> Iterator[Engine]:
+    """An engine on the same database, for tests that bypass the application code
+    (raw SQL / Core inserts), connected as the schema's owner."""
+    engine = make_engine(central_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def request_for() -> Callable[..., MarriageRegistrationRequest]:
     """Builds a request marrying person `a` (role A) to person `b` (role B)."""
     return make_request
 

@@ -1,4 +1,6 @@
-"""The central registry: certificate numbers, idempotent resends, the one-marriage rule."""
+"""The central registry: certificate numbers, idempotent resends, the one-marriage rule.
+
+Tests taking `central` / `central_url` run on SQLite and on PostgreSQL (conftest)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.central.models import CentralBase
-from app.central.store import MIGRATIONS_DIR, CentralStore, active_marriage_query
+from app.central.store import (
+    MIGRATIONS_DIR,
+    CentralStore,
+    active_marriage_query,
+    open_application_query,
+    past_marriage_query,
+    schema_head,
+)
 from app.central.types import (
     CERTIFICATE_NO_PATTERN,
     ActiveMarriage,
@@ -30,6 +39,7 @@ from app.errors import (
     SimulatedDevicesRefusedError,
 )
 from app.store.engine import make_engine, run_migrations
+from tests.app.central.helpers import new_uuid
 
 RequestFactory = Callable[..., MarriageRegistrationRequest]
 KeyOf = Callable[[int], str]
@@ -125,17 +135,16 @@ def test_nobody_marries_themselves(central: CentralStore, request_for: RequestFa
 
 
 def test_remarriage_after_the_marriage_ends(
-    central: CentralStore, central_url: str, request_for: RequestFactory, key_of: KeyOf
+    central: CentralStore, request_for: RequestFactory, key_of: KeyOf
 ) -> None:
     first = central.register_marriage(request_for(1, 2))
-    # Divorce is a later issue; end the marriage the way it will: parties become inactive.
-    db = sqlite3.connect(_db_file(central_url))
-    try:
-        with db:
-            db.execute("UPDATE marriage_party SET active = 0")
-            db.execute("UPDATE marriage SET status = 'dissolved'")
-    finally:
-        db.close()
+    app_uuid = new_uuid()
+    central.accept_divorce_application(
+        app_uuid, first.certificate_no, "110101", date(2026, 6, 1), counter_id="counter-01", device_mode="real"
+    )
+    central.complete_divorce(
+        app_uuid, "110101", new_uuid(), date(2026, 7, 15), counter_id="counter-01", device_mode="real"
+    )
     assert central.active_marriage_of(key_of(1)) is None
     second = central.register_marriage(request_for(1, 3))
     assert second.certificate_no != first.certificate_no
@@ -143,8 +152,15 @@ def test_remarriage_after_the_marriage_ends(
     assert active is not None and active.certificate_no == second.certificate_no
 
 
-def test_production_registry_refuses_simulated_devices(central: CentralStore, request_for: RequestFactory) -> None:
-    assert central.mode() is CentralMode.TEST
+def _default_mode(url: str) -> CentralMode:
+    # Migration 0001: an embedded SQLite registry is for demo and QA, a server is production.
+    return CentralMode.TEST if url.startswith("sqlite") else CentralMode.PRODUCTION
+
+
+def test_production_registry_refuses_simulated_devices(
+    central: CentralStore, central_url: str, request_for: RequestFactory
+) -> None:
+    assert central.mode() is _default_mode(central_url)
     simulated = request_for(1, 2, device_mode=DeviceMode.SIMULATED)
     central.set_mode(CentralMode.PRODUCTION)
     assert central.mode() is CentralMode.PRODUCTION
@@ -159,12 +175,15 @@ def test_production_registry_refuses_simulated_devices(central: CentralStore, re
     assert ack.duplicate is False and ack.certificate_no == "J110101-2026-000002"
 
 
-def test_mode_persists_and_defaults_to_test(central_url: str) -> None:
+def test_mode_persists_and_defaults_by_backend(central_url: str) -> None:
     with CentralStore(central_url) as central:
-        assert central.mode() is CentralMode.TEST
+        assert central.mode() is _default_mode(central_url)
         central.set_mode(CentralMode.PRODUCTION)
     with CentralStore(central_url) as central:
         assert central.mode() is CentralMode.PRODUCTION
+        central.set_mode(CentralMode.TEST)
+    with CentralStore(central_url) as central:
+        assert central.mode() is CentralMode.TEST
     with pytest.raises(ValueError):
         CentralMode("staging")
 
@@ -186,7 +205,7 @@ def test_list_marriages_shows_both_parties(central: CentralStore, request_for: R
     ]
 
 
-def test_schema_matches_models_and_has_the_partial_index(central_url: str) -> None:
+def test_schema_matches_models_and_has_the_partial_indexes(central_url: str) -> None:
     engine = make_engine(central_url)
     try:
         run_migrations(engine, MIGRATIONS_DIR)
@@ -197,14 +216,26 @@ def test_schema_matches_models_and_has_the_partial_index(central_url: str) -> No
             )
             assert compare_metadata(context, CentralBase.metadata) == []
             version = conn.exec_driver_sql("SELECT version_num FROM central_alembic_version").scalar()
-            assert version == "0001"
-            index_sql = conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE name = 'uq_one_active_marriage_per_person'"
-            ).scalar()
-            assert index_sql is not None
-            assert "UNIQUE INDEX" in index_sql and index_sql.rstrip().endswith("WHERE active")
+            assert version == schema_head() == "0002"
+            if conn.dialect.name == "sqlite":
+                query = "SELECT sql FROM sqlite_master WHERE name = ?"
+            else:
+                query = "SELECT indexdef FROM pg_indexes WHERE indexname = %s"
+            definitions = {
+                name: str(conn.exec_driver_sql(query, (name,)).scalar())
+                for name in (
+                    "uq_one_active_marriage_per_person",
+                    "ix_marriage_party_person_key_inactive",
+                    "uq_one_open_divorce_application_per_marriage",
+                )
+            }
     finally:
         engine.dispose()
+    active, past, open_application = definitions.values()
+    assert "UNIQUE INDEX" in active and active.rstrip().endswith(("WHERE active", "WHERE active"))
+    assert "UNIQUE" not in past and past.replace("(", "").replace(")", "").rstrip().endswith("WHERE NOT active")
+    assert "UNIQUE INDEX" in open_application
+    assert "marriage_id" in open_application and "'pending'" in open_application
 
 
 @pytest.mark.parametrize(
@@ -223,9 +254,9 @@ def test_unreachable_store_raises_central_unavailable(tmp_path: Path, make_bad_p
     assert raised.value.code == "CEN-001"
 
 
-def test_locked_store_raises_central_unavailable(central_url: str, request_for: RequestFactory) -> None:
-    with CentralStore(central_url, busy_timeout_ms=200) as central:
-        blocker = sqlite3.connect(_db_file(central_url), isolation_level=None)
+def test_locked_store_raises_central_unavailable(sqlite_central_url: str, request_for: RequestFactory) -> None:
+    with CentralStore(sqlite_central_url, busy_timeout_ms=200) as central:
+        blocker = sqlite3.connect(_db_file(sqlite_central_url), isolation_level=None)
         try:
             blocker.execute("BEGIN IMMEDIATE")
             with pytest.raises(CentralUnavailableError) as raised:
@@ -238,12 +269,12 @@ def test_locked_store_raises_central_unavailable(central_url: str, request_for: 
         assert central.register_marriage(request_for(1, 2)).duplicate is False
 
 
-def test_store_file_gone_raises_central_unavailable(
-    central: CentralStore, central_url: str, request_for: RequestFactory
-) -> None:
+def test_store_file_gone_raises_central_unavailable(sqlite_central_url: str, request_for: RequestFactory) -> None:
+    central = CentralStore(sqlite_central_url)
+    central.open()
     central.register_marriage(request_for(1, 2))
     central.close()
-    db = _db_file(central_url)
+    db = _db_file(sqlite_central_url)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     db.mkdir()  # the file is gone and nothing can be created in its place
@@ -277,22 +308,37 @@ def test_requests_are_validated(request_for: RequestFactory, key_of: KeyOf) -> N
     assert request_for(1, 2, reg_uuid=good.reg_uuid).payload_sha256 == good.payload_sha256
 
 
-def test_using_a_closed_store_is_a_programming_error(central_url: str) -> None:
+def test_using_a_closed_store_is_a_programming_error(sqlite_central_url: str) -> None:
     with pytest.raises(RuntimeError):
-        CentralStore(central_url).list_marriages()
+        CentralStore(sqlite_central_url).list_marriages()
 
 
-def test_live_check_uses_the_partial_index(central_url: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        pytest.param(active_marriage_query("resident_id:CHN:1"), "uq_one_active_marriage_per_person", id="active"),
+        pytest.param(past_marriage_query("resident_id:CHN:1"), "ix_marriage_party_person_key_inactive", id="past"),
+        pytest.param(
+            open_application_query("J110101-2026-000001"), "uq_one_open_divorce_application_per_marriage", id="open"
+        ),
+    ],
+)
+def test_status_lookups_use_their_partial_index(central_url: str, query: object, index: str) -> None:
     engine = make_engine(central_url)
     try:
         run_migrations(engine, MIGRATIONS_DIR)
         with engine.connect() as conn:
-            compiled = active_marriage_query("resident_id:CHN:1").compile(dialect=conn.dialect)
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())).fetchall()
-        details = " | ".join(str(step[-1]) for step in plan)
-        assert "USING INDEX uq_one_active_marriage_per_person" in details, details
+            compiled = query.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
+            if conn.dialect.name == "sqlite":
+                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values()))
+            else:
+                # Empty tables: make a sequential scan look expensive, as it is at national scale.
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+            details = " | ".join(str(step[-1]) for step in plan.fetchall())
     finally:
         engine.dispose()
+    assert f"INDEX {index}" in details or f"using {index}" in details or f"on {index}" in details, details
 
 
 def test_plain_tuple_parties_and_a_resend_on_a_later_day(central: CentralStore, key_of: KeyOf) -> None:

@@ -144,6 +144,23 @@ def test_registration_allocates_the_certificate_number(flow: MarriageWorkflow) -
     assert issued.status is CaseStatus.ISSUED and issued.step is MarriageStep.DONE
 
 
+def test_register_and_issue_go_through_the_outbox(
+    flow: MarriageWorkflow, stores: tuple[LocalStore, CentralStore]
+) -> None:
+    """Without a queue given, the workflow builds one on its stores (no worker thread)."""
+    from app.sync.types import OutboxKind, OutboxState
+
+    case = flow.register(ready_case(flow))
+    assert case.registration_uuid is not None
+    item = stores[0].outbox_item_for(OutboxKind.REGISTRATION, case.registration_uuid)
+    assert item is not None and item.state is OutboxState.ACKNOWLEDGED
+    assert item.payload["registered_on"] == "2026-11-30"  # fixed when queued: every resend is the same
+    flow.mark_issued(case, ("certificate-A.pdf",), form_files={"certificate-A.pdf": b"%PDF"})
+    archive = stores[0].outbox_item_for(OutboxKind.ARCHIVE, case.registration_uuid)
+    assert archive is not None and archive.state is OutboxState.PENDING
+    assert stores[0].archive_files(case.case_id)[-1].name == "manifest.json"
+
+
 def test_unreachable_central_store_leaves_the_case_waiting_then_resumes(
     flow: MarriageWorkflow, central: FlakyCentral, stores: tuple[LocalStore, CentralStore]
 ) -> None:

@@ -1,0 +1,136 @@
+"""Builds and verifies the electronic archive package of a case.
+
+Every file the archive needs to stand on its own: the captured documents by class,
+the card photos, each signature with its pen data, the rendered forms, the case
+record, and `manifest.json` listing every other file with its SHA-256 and size, so
+the package can be checked offline and the central store can confirm each file by
+hash before the counter deletes its local copy. (Signing the manifest with the
+counter's key belongs to the registrar-security work.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.case import MarriageCase
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveFile:
+    name: str
+    sha256: str
+    data: bytes
+
+    @classmethod
+    def of(cls, name: str, data: bytes) -> ArchiveFile:
+        return cls(name, hashlib.sha256(data).hexdigest(), data)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePackage:
+    case_id: str
+    reg_uuid: str
+    files: tuple[ArchiveFile, ...]  # the manifest is the last one
+
+    @property
+    def manifest_json(self) -> bytes:
+        return self.files[-1].data
+
+
+def _case_record(case: MarriageCase) -> dict[str, Any]:
+    """The registration's facts as the archive keeps them (personal data: the archive is
+    the legal record, kept long-term under Reg. 2025 Art. 19)."""
+    assert case.registration is not None
+    return {
+        "case_id": case.case_id,
+        "business": case.business.value,
+        "office_code": case.office_code,
+        "counter_id": case.counter_id,
+        "registrar": case.registrar,
+        "device_mode": case.device_mode.value,
+        "registration_uuid": case.registration_uuid,
+        "certificate_no": case.registration.certificate_no,
+        "registered_on": case.registration.registered_on.isoformat(),
+        "registered_at": case.registration.registered_at.isoformat(),
+        "voluntariness": case.voluntariness.value,
+        "parties": [
+            {
+                "role": role.value,
+                "document_type": party.identity.doc_type.value,
+                "number": party.identity.number,
+                "name": party.identity.name,
+                "sex": party.identity.sex.value,
+                "birth_date": party.identity.birth_date.isoformat(),
+                "ethnicity": party.identity.ethnicity_code,
+                "address": party.identity.address,
+                "declared_status": party.declared_status.value,
+                "read_at": party.read_at.isoformat(),
+                "reader": party.reader_name,
+            }
+            for role, party in sorted(case.parties.items())
+        ],
+        "rule_outcomes": [
+            {"rule": o.rule_id, "passed": o.passed, "party": o.party.value if o.party else None, "message": o.message}
+            for o in case.rule_outcomes
+        ],
+    }
+
+
+def build_archive_package(case: MarriageCase, forms: Mapping[str, bytes]) -> ArchivePackage:
+    """The package of a registered case; `forms` are the rendered PDFs by file name."""
+    if case.registration is None or case.registration_uuid is None:
+        raise ValueError(f"case {case.case_id} is not registered: nothing to archive")
+    files: list[ArchiveFile] = []
+    for index, document in enumerate(case.documents, start=1):
+        files.append(ArchiveFile.of(f"documents/{index:02d}-{document.document_class}.png", document.image_png))
+    for role, party in sorted(case.parties.items()):
+        if party.photo_png:
+            files.append(ArchiveFile.of(f"parties/{role.value}-card-photo.png", party.photo_png))
+    for role, signature in sorted(case.signatures.items()):
+        files.append(ArchiveFile.of(f"signatures/{role.value}.png", signature.image_png))
+        pen = {"declaration_sha256": signature.declaration_sha256, "signed_at": signature.signed_at.isoformat(),
+               "device": signature.device_name, "strokes": json.loads(signature.strokes_json)}
+        files.append(ArchiveFile.of(f"signatures/{role.value}-pen.json", _json(pen)))
+    for name, data in sorted(forms.items()):
+        files.append(ArchiveFile.of(f"forms/{name}", data))
+    files.append(ArchiveFile.of("case.json", _json(_case_record(case))))
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "case_id": case.case_id,
+        "registration_uuid": case.registration_uuid,
+        "certificate_no": case.registration.certificate_no,
+        "files": [{"name": f.name, "sha256": f.sha256, "size": len(f.data)} for f in files],
+    }
+    files.append(ArchiveFile.of(MANIFEST, _json(manifest)))
+    return ArchivePackage(case.case_id, case.registration_uuid, tuple(files))
+
+
+def verify_package(files: Iterable[tuple[str, bytes]]) -> list[str]:
+    """Problems found checking a package against its manifest; empty when intact."""
+    contents = dict(files)
+    if MANIFEST not in contents:
+        return [f"{MANIFEST} is missing"]
+    try:
+        manifest = json.loads(contents[MANIFEST])
+        listed = {entry["name"]: entry["sha256"] for entry in manifest["files"]}
+    except (ValueError, KeyError, TypeError) as error:
+        return [f"{MANIFEST} is unreadable: {error}"]
+    problems = [f"{name}: missing" for name in listed if name not in contents]
+    problems += [
+        f"{name}: SHA-256 differs from the manifest"
+        for name, digest in listed.items()
+        if name in contents and hashlib.sha256(contents[name]).hexdigest() != digest
+    ]
+    problems += [f"{name}: not in the manifest" for name in contents if name not in listed and name != MANIFEST]
+    return problems
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")

@@ -1,0 +1,80 @@
+"""`marriage-counter sync status` and `marriage-counter sync run`.
+
+status: one line per outbox item (kind, case, state, attempts, next attempt, last
+error), then the totals; exit 0. run: pushes every open item now, then whatever comes
+due while it runs; exit 0 when nothing is left pending, 1 otherwise (the central store
+is unreachable, or answered "later"). Neither prints personal data: items name cases
+by id, and their errors are the central store's codes and connection messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.central.store import CentralStore
+from app.config import Config
+from app.errors import AppError
+from app.store.local import LocalStore
+from app.sync.service import SyncService
+from app.sync.types import OutboxItem, OutboxState
+
+# Passes after the first when items keep coming due while `sync run` runs (short
+# backoffs): bounded, so an endlessly failing item cannot keep the command running.
+MAX_PASSES = 20
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().isoformat(timespec="seconds")
+
+
+def item_line(item: OutboxItem) -> str:
+    next_attempt = "-" if item.is_final else _when(item.next_attempt_at)
+    error = " ".join(item.last_error.split()) or "-"  # one line, whatever the driver said
+    return "\t".join(
+        (item.kind.value, item.case_id, item.state.value, str(item.attempts), next_attempt, error)
+    )
+
+
+def totals_line(counts: dict[OutboxState, int]) -> str:
+    return "total\t" + "\t".join(f"{state.value}={counts[state]}" for state in OutboxState)
+
+
+def sync_status(config: Config) -> int:
+    with LocalStore(config.store_url) as store:
+        for item in store.outbox_items():
+            print(item_line(item))
+        print(totals_line(store.outbox_counts()))
+    return 0
+
+
+def sync_run(config: Config) -> int:
+    with LocalStore(config.store_url) as store:
+        central = CentralStore(config.central_url)
+        try:
+            try:
+                central.open()
+            except AppError as error:
+                # Nothing can be sent; the items keep their schedule for the worker.
+                print(f"marriage-counter: {error}")
+                counts = store.outbox_counts()
+                print(totals_line(counts))
+                return 0 if counts[OutboxState.PENDING] + counts[OutboxState.SENDING] == 0 else 1
+            # One pass takes every open item (the worker works in smaller batches).
+            service = SyncService(store, central, batch=10_000)
+            service.recover()
+            report = service.run_once(force=True)
+            attempted, acknowledged, failed = report.attempted, report.acknowledged, report.failed
+            for _ in range(MAX_PASSES):
+                if report.attempted == 0:
+                    break
+                report = service.run_once()
+                attempted += report.attempted
+                acknowledged += report.acknowledged
+                failed += report.failed
+            counts = store.outbox_counts()
+        finally:
+            central.close()
+    left = counts[OutboxState.PENDING] + counts[OutboxState.SENDING]
+    print(f"attempts {attempted}: acknowledged {acknowledged}, failed {failed}; still pending {left}")
+    print(totals_line(counts))
+    return 0 if left == 0 else 1

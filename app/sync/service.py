@@ -1,0 +1,492 @@
+"""Sends the outbox to the central store until each item is acknowledged (Qt-free).
+
+The workflow queues a registration in the transaction that saves the case, then asks
+for one attempt at once (`register_now`) so the registrar gets the certificate
+number immediately when the central store is up. Whatever is left (store down, reply
+lost, counter killed) is resent by the `sync-worker` thread with exponential backoff
+and full jitter. Every resend carries the same reg_uuid, so a commit whose reply was
+lost is answered as a duplicate, never as "already married" (central-store.md §2.2,
+§3.2: a cut before, at or after COMMIT all look the same to the client).
+
+Outcomes:
+- acknowledged: the case gets its certificate number (REGISTERED), in the transaction
+  that marks the item acknowledged;
+- PartyAlreadyMarriedError: final; the case is REFUSED with the reason;
+- SimulatedDevicesRefusedError, PayloadConflictError: final; the item failed with the
+  reason, the case CANCELLED (a resend cannot change the answer);
+- CentralUnavailableError and anything unexpected: outcome unknown; the item waits
+  for its next attempt, the case WAITING_CENTRAL with the reason.
+
+Archive items upload the files of an issued case; each file whose hash the central
+store confirms loses its local bytes in the transaction that records the confirmation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from app.archive.package import ArchivePackage
+from app.central.errors import CentralStateError
+from app.central.types import MarriageRegistrationRequest, RegistrationAck
+from app.domain.case import CaseStatus, MarriageCase, MarriageStep, Registration, RuleOutcome
+from app.errors import (
+    AppError,
+    CentralUnavailableError,
+    LocalStoreError,
+    PartyAlreadyMarriedError,
+    PayloadConflictError,
+    SimulatedDevicesRefusedError,
+    WorkflowError,
+)
+from app.store.local import LocalStore, Settlement
+from app.sync.backoff import Backoff
+from app.sync.types import (
+    ArchiveCentral,
+    ArchiveFileRecord,
+    OutboxEntry,
+    OutboxItem,
+    OutboxKind,
+    OutboxState,
+    RegistrationCentral,
+    SyncReport,
+    ack_result,
+    registration_payload,
+    registration_request,
+)
+from app.workflow.clock import Clock, SystemClock
+from devices.events import Event
+
+log = logging.getLogger(__name__)
+
+WORKER_THREAD_NAME = "sync-worker"
+
+# A registration that failed for good; the reason kept on the item names no person
+# (the case keeps the full message, which the registrar sees with the card in hand).
+_MARRIED_REASON = "[CEN-002] a party already has an active marriage"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Final answers a registration can get, by code: rebuilt from the item's result when the
+# worker (or another process) settled the item before register_now could send it.
+_FINAL_ERRORS: dict[str, type[AppError]] = {
+    error.code: error for error in (PartyAlreadyMarriedError, PayloadConflictError, SimulatedDevicesRefusedError)
+}
+
+
+def _failure_result(outcome: str, error: AppError) -> dict[str, object]:
+    # The parameters may name a party (the case shows them anyway); `sync status`
+    # prints last_error only, never the result.
+    return {"outcome": outcome, "code": error.code, "params": {k: str(v) for k, v in error.params.items()}}
+
+
+def _final_error(item: OutboxItem) -> AppError | None:
+    if item.state is not OutboxState.FAILED or not item.result:
+        return None
+    error_class = _FINAL_ERRORS.get(str(item.result.get("code")))
+    params = item.result.get("params")
+    if error_class is None or not isinstance(params, dict):
+        return None
+    return error_class(**params)
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """What one attempt did; `error` is re-raised by register_now."""
+
+    item: OutboxItem | None  # as stored afterwards; None when the outcome was stale
+    error: AppError | None
+    settled: OutboxState | None  # the state this attempt asked for
+
+
+class SyncService:
+    """Thread-safe. `item_did_change` (the item) and `case_did_change` (the case id) are
+    emitted on the thread that did the change: the GUI re-emits them as queued signals."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        central: RegistrationCentral,
+        *,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] = _utc_now,
+        backoff: Backoff | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        idle_poll_s: float = 30.0,
+        batch: int = 50,
+    ) -> None:
+        self.store = store
+        self.central = central
+        self.clock: Clock = clock or SystemClock()  # stamps case changes, like the workflow
+        self._now = now  # schedules attempts: real time, also when the workflow's clock is fixed
+        self.backoff = backoff or Backoff()
+        # A sender that died while `sending` leaves the item due again after this.
+        self.lease = lease
+        self.idle_poll_s = idle_poll_s
+        self.batch = batch
+        self.item_did_change: Event[OutboxItem] = Event("item_did_change")
+        self.case_did_change: Event[str] = Event("case_did_change")
+        # One send at a time in this process: register_now waits for the worker's
+        # current send instead of racing it (a race would be harmless, only wasteful).
+        self._send_lock = threading.Lock()
+        self._urgent = 0  # register_now calls waiting for the send lock
+        self._urgent_cv = threading.Condition()
+        self._wake = threading.Event()
+        self._force_next = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._life_lock = threading.Lock()
+
+    # --- queueing (called by the workflow) ----------------------------------------
+
+    def enqueue_registration(self, case: MarriageCase, request: MarriageRegistrationRequest) -> MarriageCase:
+        """Saves `case` and its registration item in one transaction; returns the case."""
+        if case.registration_uuid != request.reg_uuid:
+            raise ValueError("the request is not the registration of this case")
+        now = self._now()
+        # register_now follows at once; should it never come (a crash), the worker sends
+        # the item after the lease, or at its next start (recover()).
+        entry = OutboxEntry(OutboxKind.REGISTRATION, case.case_id, request.reg_uuid, registration_payload(request),
+                            not_before=now + self.lease)
+        self.store.save_case(case, enqueue=(entry,), now=now)
+        self._changed(case.case_id, self.store.outbox_item_for(OutboxKind.REGISTRATION, request.reg_uuid))
+        return case
+
+    def has_registration_item(self, reg_uuid: str) -> bool:
+        return self.store.outbox_item_for(OutboxKind.REGISTRATION, reg_uuid) is not None
+
+    def enqueue_archive(self, case: MarriageCase, package: ArchivePackage) -> MarriageCase:
+        """Saves `case`, the package's files and its archive item in one transaction and
+        wakes the worker. A case archived already keeps its first package."""
+        if package.case_id != case.case_id or package.reg_uuid != case.registration_uuid:
+            raise ValueError("the archive package is not the package of this case")
+        files = tuple(ArchiveFileRecord(f.name, f.sha256, f.data) for f in package.files)
+        payload = {"office_code": case.office_code, "files": [f.name for f in files]}
+        entry = OutboxEntry(OutboxKind.ARCHIVE, case.case_id, package.reg_uuid, payload, files)
+        self.store.save_case(case, enqueue=(entry,), now=self._now())
+        self._changed(case.case_id, self.store.outbox_item_for(OutboxKind.ARCHIVE, package.reg_uuid))
+        self.wake()
+        return case
+
+    # --- sending ----------------------------------------------------------------------
+
+    def register_now(self, case: MarriageCase) -> MarriageCase:
+        """One attempt at the case's queued registration, now (its backoff ignored).
+
+        Returns the case as stored, REGISTERED; raises what the central store answered
+        after saving the outcome (CentralUnavailableError: the case waits and the
+        worker goes on by itself; PartyAlreadyMarriedError: REFUSED; ...)."""
+        if case.registration_uuid is None:
+            raise WorkflowError(reason="案件尚未提交登记")
+        item = self.store.outbox_item_for(OutboxKind.REGISTRATION, case.registration_uuid)
+        if item is None:
+            raise WorkflowError(reason="登记未排队，请重新提交登记")
+        attempt = None
+        with self._urgent_cv:
+            self._urgent += 1
+        try:
+            with self._send_lock:
+                current = self.store.outbox_item(item.item_id)
+                if current is not None and not current.is_final:
+                    attempt = self._attempt(current, force=True)
+        finally:
+            with self._urgent_cv:
+                self._urgent -= 1
+                self._urgent_cv.notify_all()
+        stored = self.store.load_case(case.case_id)
+        if stored is None:
+            raise WorkflowError(reason="案件不存在")
+        if stored.registration is not None:
+            return stored
+        if attempt is not None and attempt.error is not None:
+            raise attempt.error
+        settled = self.store.outbox_item(item.item_id)
+        final_error = None if settled is None else _final_error(settled)
+        if final_error is not None:
+            raise final_error  # settled by the worker (or another process) meanwhile
+        if stored.status is CaseStatus.WAITING_CENTRAL or stored.status is CaseStatus.OPEN:
+            # Claimed by another sender (another process) in the meantime: still unknown.
+            raise CentralUnavailableError(detail=stored.central_error or "another sender has the registration")
+        raise WorkflowError(reason=stored.central_error or f"案件状态为 {stored.status.value}")
+
+    def run_once(self, *, force: bool = False) -> SyncReport:
+        """Sends every due item once (every open item with `force`); returns what it did."""
+        attempted = acknowledged = failed = retrying = 0
+        for item in self.store.outbox_due(self._now(), limit=self.batch, force=force):
+            if self._stop.is_set():
+                break
+            with self._urgent_cv:
+                # A registrar waiting at the counter goes first: the queue yields to register_now.
+                self._urgent_cv.wait_for(lambda: self._urgent == 0 or self._stop.is_set(), timeout=30)
+            with self._send_lock:
+                attempt = self._attempt(item, force=force)
+            if attempt is None:
+                continue  # another sender took it, or it became final meanwhile
+            attempted += 1
+            if attempt.settled is OutboxState.ACKNOWLEDGED:
+                acknowledged += 1
+            elif attempt.settled is OutboxState.FAILED:
+                failed += 1
+            else:
+                retrying += 1
+        counts = self.store.outbox_counts()
+        return SyncReport(
+            attempted=attempted,
+            acknowledged=acknowledged,
+            failed=failed,
+            retrying=retrying,
+            pending=counts[OutboxState.PENDING] + counts[OutboxState.SENDING],
+            next_attempt_at=self.store.outbox_next_attempt_at(),
+        )
+
+    def recover(self) -> int:
+        """Items a dead sender left `sending` become due now (at start-up)."""
+        recovered = self.store.outbox_recover_sending(self._now())
+        if recovered:
+            log.info("%d outbox item(s) left sending by a previous run are due again", recovered)
+        return recovered
+
+    def items(self) -> list[OutboxItem]:
+        return self.store.outbox_items()
+
+    def counts(self) -> dict[OutboxState, int]:
+        return self.store.outbox_counts()
+
+    def _attempt(self, item: OutboxItem, *, force: bool) -> _Attempt | None:
+        """Claims `item`, sends it, settles the outcome. Holds the send lock."""
+        now = self._now()
+        claimed = self.store.outbox_claim(item.item_id, now=now, lease_until=now + self.lease, force=force)
+        if claimed is None:
+            return None
+        self.item_did_change.emit(claimed)
+        if claimed.kind is OutboxKind.REGISTRATION:
+            return self._send_registration(claimed)
+        return self._send_archive(claimed)
+
+    def _send_registration(self, item: OutboxItem) -> _Attempt:
+        try:
+            ack = self.central.register_marriage(registration_request(item.payload))
+        except PartyAlreadyMarriedError as error:
+            return self._settle(
+                item, error, OutboxState.FAILED, _MARRIED_REASON, result=_failure_result("refused", error),
+                case_change=partial(self._refused, error=error),
+            )
+        except (SimulatedDevicesRefusedError, PayloadConflictError) as error:
+            # Nothing was registered and a resend cannot change that: a new case must be
+            # captured (with real devices) or IT must look at it.
+            return self._settle(
+                item, error, OutboxState.FAILED, str(error), result=_failure_result("cancelled", error),
+                case_change=partial(self._cancelled, error=error),
+            )
+        except Exception as exc:
+            return self._retry(item, exc)
+        return self._settle(
+            item, None, OutboxState.ACKNOWLEDGED, "", result=ack_result(ack),
+            case_change=partial(self._registered, ack=ack),
+        )
+
+    def _send_archive(self, item: OutboxItem) -> _Attempt:
+        central = self.central
+        if not isinstance(central, ArchiveCentral):
+            return self._retry(item, CentralUnavailableError(detail="the central store does not accept archives"))
+        stored = self.store.archive_files(item.case_id)
+        wanted = {f.name: f.sha256 for f in stored}
+        # Files confirmed by an earlier attempt (whose acknowledgement was then lost) are
+        # not sent again.
+        already = {f.name: f.sha256 for f in stored if f.confirmed}
+        unsent = [(f.name, f.sha256, f.data) for f in stored if not f.confirmed and f.data is not None]
+        held: dict[str, str] = {}
+        if unsent:
+            try:
+                held = central.store_archive_files(item.reg_uuid, str(item.payload["office_code"]), unsent)
+            except (PayloadConflictError, CentralStateError) as error:
+                # The central store holds another file under one of these names, or has no
+                # such registration of this office: a resend gets the same answer, so IT
+                # decides; the issued case itself stays as it is, its files kept.
+                return self._settle(
+                    item, error, OutboxState.FAILED, str(error), result=_failure_result("refused", error)
+                )
+            except Exception as exc:
+                return self._retry(item, exc)
+        confirmed = {name: digest for name, digest in held.items() if wanted.get(name) == digest}
+        missing = sorted(name for name in wanted if name not in confirmed and name not in already)
+        if missing:
+            # Only files whose hash matched lose their local copy; the rest is resent.
+            return self._retry(
+                item, CentralUnavailableError(detail=f"{len(missing)} file(s) not confirmed"), confirmed=confirmed
+            )
+        return self._settle(
+            item, None, OutboxState.ACKNOWLEDGED, "", result={"outcome": "archived", "files": len(wanted)},
+            confirmed=confirmed,
+        )
+
+    def _retry(self, item: OutboxItem, exc: Exception, *, confirmed: dict[str, str] | None = None) -> _Attempt:
+        if isinstance(exc, AppError):
+            error = exc
+        else:
+            # A bug or an unforeseen failure must not stop the queue: the outcome is unknown,
+            # so the same UUID is resent later. The traceback goes to the log only.
+            log.exception("outbox item %s: unexpected failure", item.item_id)
+            error = CentralUnavailableError(detail=type(exc).__name__)
+        delay = self.backoff.delay(item.attempts)
+        log.info("outbox item %s (%s): attempt %d failed, next in %.1f s: %s",
+                 item.item_id, item.kind.value, item.attempts, delay, error)
+        case_change = partial(self._waiting, error=error) if item.kind is OutboxKind.REGISTRATION else None
+        return self._settle(
+            item, error, OutboxState.PENDING, error.message, next_attempt_at=self._now() + timedelta(seconds=delay),
+            case_change=case_change, confirmed=confirmed or {},
+        )
+
+    def _settle(
+        self,
+        item: OutboxItem,
+        error: AppError | None,
+        state: OutboxState,
+        last_error: str,
+        *,
+        result: dict[str, object] | None = None,
+        next_attempt_at: datetime | None = None,
+        case_change: Callable[[MarriageCase], MarriageCase] | None = None,
+        confirmed: dict[str, str] | None = None,
+    ) -> _Attempt:
+        settled, _case = self.store.outbox_settle(
+            Settlement(
+                item_id=item.item_id,
+                attempt=item.attempts,
+                state=state,
+                now=self._now(),
+                next_attempt_at=next_attempt_at,
+                last_error=last_error,
+                result=result,
+                case_change=case_change,
+                confirmed_files=confirmed or {},
+            )
+        )
+        if settled is None:
+            log.info("outbox item %s: outcome of attempt %d superseded", item.item_id, item.attempts)
+        else:
+            self._changed(item.case_id, settled)
+        if settled is not None and settled.state is OutboxState.PENDING:
+            self.wake()  # the worker recomputes when to wake up
+        return _Attempt(settled, error, state)
+
+    # --- case changes (applied to the case as stored, in the settling transaction) ---
+
+    def _registered(self, case: MarriageCase, ack: RegistrationAck) -> MarriageCase:
+        if case.registration is not None:
+            return case
+        registration = Registration(ack.certificate_no, ack.registered_at, ack.registered_on, ack.duplicate)
+        log.info("case %s registered as %s%s", case.case_id, ack.certificate_no, " (resent)" if ack.duplicate else "")
+        return replace(
+            case, registration=registration, status=CaseStatus.REGISTERED, step=MarriageStep.ISSUE,
+            central_error="", updated_at=self.clock.now(),
+        )
+
+    def _refused(self, case: MarriageCase, error: PartyAlreadyMarriedError) -> MarriageCase:
+        if case.registration is not None:
+            return case
+        # The constraint, not the earlier live check, has the last word (a race lost at
+        # commit): it replaces the live check's C-M-SPOUSE outcomes.
+        outcome = RuleOutcome("C-M-SPOUSE", False, "中心库登记时发现：" + error.message)
+        kept = tuple(o for o in case.rule_outcomes if o.rule_id != "C-M-SPOUSE")
+        log.info("case %s refused at commit: a party is in an active marriage", case.case_id)
+        return replace(
+            case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=(*kept, outcome),
+            central_error=error.message, updated_at=self.clock.now(),
+        )
+
+    def _cancelled(self, case: MarriageCase, error: AppError) -> MarriageCase:
+        if case.registration is not None:
+            return case
+        log.warning("case %s cancelled: %s", case.case_id, error)
+        return replace(
+            case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, central_error=error.message,
+            updated_at=self.clock.now(),
+        )
+
+    def _waiting(self, case: MarriageCase, error: AppError) -> MarriageCase:
+        if case.registration is not None or case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
+            return case
+        return replace(
+            case, status=CaseStatus.WAITING_CENTRAL, central_error=error.message, updated_at=self.clock.now()
+        )
+
+    def _changed(self, case_id: str, item: OutboxItem | None) -> None:
+        if item is not None:
+            self.item_did_change.emit(item)
+        self.case_did_change.emit(case_id)
+
+    # --- the worker thread ------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Starts the `sync-worker` thread (once; a second call does nothing)."""
+        with self._life_lock:
+            if self._thread is not None:
+                return
+            self._stop.clear()
+            self.recover()
+            self._thread = threading.Thread(target=self._run, name=WORKER_THREAD_NAME, daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stops the worker and waits for it: an attempt in flight finishes (bounded by
+        the central store's network timeouts) and its outcome is saved."""
+        with self._life_lock:
+            thread, self._thread = self._thread, None
+            if thread is None:
+                return
+            self._stop.set()
+            self._wake.set()
+        with self._urgent_cv:
+            self._urgent_cv.notify_all()
+        thread.join()
+        self._stop.clear()  # run_once stays usable without the worker (and start() again)
+
+    def wake(self) -> None:
+        """Asks the worker to look at the queue now (something was queued or rescheduled)."""
+        self._wake.set()
+
+    def push_now(self) -> None:
+        """"Sync now" (the GUI's button): the worker's next pass sends every open item,
+        whatever its backoff says."""
+        self._force_next.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        log.info("sync worker started")
+        failures = 0
+        while not self._stop.is_set():
+            self._wake.clear()
+            force = self._force_next.is_set()
+            self._force_next.clear()
+            try:
+                self.run_once(force=force)
+                delay = self._seconds_to_next_attempt()
+                failures = 0
+            except LocalStoreError as error:
+                failures += 1
+                delay = self.backoff.delay(failures)
+                log.error("sync worker: local store failed, next pass in %.1f s: %s", delay, error)
+            except Exception:
+                failures += 1
+                delay = self.backoff.delay(failures)
+                log.exception("sync worker: pass failed, next pass in %.1f s", delay)
+            self._wake.wait(delay)
+        log.info("sync worker stopped")
+
+    def _seconds_to_next_attempt(self) -> float:
+        due = self.store.outbox_next_attempt_at()
+        if due is None:
+            return self.idle_poll_s
+        return min(self.idle_poll_s, max(0.0, (due - self._now()).total_seconds()))
