@@ -130,6 +130,6 @@ def _central(args: argparse.Namespace) -> int:
         for line in init_central(args.url, counter_role=args.counter_role, counter_password=args.counter_password):
             print(line)
     else:
-        migrate_central(args.url)
-        print("central store schema is up to date")
+        for line in migrate_central(args.url):
+            print(line)
     return 0

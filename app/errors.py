@@ -95,3 +95,12 @@ class OutputError(AppError):
         "AppError", "The forms could not be written or printed: {detail}. The registration itself is saved."
     )
     exit_code = 3
+
+
+class CorruptArchiveError(AppError):
+    code = "SYN-001"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "A local archive file no longer matches its recorded SHA-256 ({detail}); it was not sent. "
+        "Contact IT support: the local copy is kept.",
+    )

@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
     def _settled_by_sync(self, case: MarriageCase | None) -> None:
         if case is None or self.case is None or self.case.case_id != case.case_id or self._step_running:
             return  # the registrar moved on meanwhile: never replace the case on screen
-        if case.status is not CaseStatus.WAITING_CENTRAL:
+        if self.case.status is CaseStatus.WAITING_CENTRAL and case.status is not CaseStatus.WAITING_CENTRAL:
             self.error_bar.hide()  # the "central unreachable" message no longer applies
             self.statusBar().showMessage(self.tr("The central registry answered: the case was updated."), 8000)
         self._after_reload(case)

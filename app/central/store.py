@@ -224,8 +224,8 @@ class CentralStore(MigratedDatabase):
         """Connects and, if the schema is behind, migrates it.
 
         A counter connecting with the least-privilege role cannot migrate: then the
-        error says IT must run `central migrate`. Opening a current schema takes no
-        write lock and needs no privilege beyond reading the version table.
+        error says IT must run `central migrate`. Opening a current (or newer) schema
+        takes no write lock and needs no privilege beyond reading the version table.
         """
         if self._engine is not None:
             return
@@ -252,10 +252,11 @@ class CentralStore(MigratedDatabase):
         if current == head:
             return
         if current is not None and current not in _known_revisions():
-            raise CentralUnavailableError(
-                detail=f"the central schema is at revision {current}, newer than this counter ({head}); "
-                "update the counter software"
-            )
+            # Newer than this code: IT migrated before upgrading every counter. Revisions
+            # only add (expand now, contract once no counter needs the old form), and the
+            # rules live in the schema's constraints, so this counter carries on.
+            log.warning("central schema is at revision %s, newer than this counter's %s", current, head)
+            return
         try:
             run_migrations(engine, MIGRATIONS_DIR)
         except SQLAlchemyError as exc:
@@ -386,6 +387,11 @@ class CentralStore(MigratedDatabase):
                 )
             ).scalars()
         )
+        if married and _registration_exists(conn, request.reg_uuid):
+            # At READ COMMITTED each statement sees the latest commits: the party may be
+            # married by this very registration, sent concurrently and committed between
+            # the two statements. The resend check must win over the business rule.
+            return _resent_ack(conn, request)
         for party in request.registration_parties:
             if party.person_key in married:
                 log.info(
@@ -512,9 +518,12 @@ class CentralStore(MigratedDatabase):
                 # committing meanwhile cannot leave a pending application behind it.
                 .with_for_update(read=True)
             ).first()
-            if marriage is None:
-                raise MarriageNotFoundError(reason=f"中心库中没有结婚证字号为 {certificate_no} 的婚姻登记")
-            if marriage.status != "active":
+            if marriage is None or marriage.status != "active":
+                if _registration_exists(conn, app_uuid):
+                    # Sent concurrently and committed meanwhile (READ COMMITTED): a resend.
+                    return _resent_application_ack(conn, app_uuid, payload)
+                if marriage is None:
+                    raise MarriageNotFoundError(reason=f"中心库中没有结婚证字号为 {certificate_no} 的婚姻登记")
                 raise MarriageNotActiveError(reason=f"结婚证字号 {certificate_no} 的婚姻已经解除")
             received_at = self._clock().astimezone(UTC)
             _claim(

@@ -94,7 +94,9 @@ def check_registry(application: Application, era: Era, tables: PolicyTables, set
     if any(p.document.doc_type is not DocumentType.RESIDENT_ID for p in parties):
         return _foreign_case(application, era)
     if era is Era.NATIONWIDE_2025:
-        article = "第二十一条" if application.business is Business.REISSUE else "第七条、第十三条"
+        article = {Business.REISSUE: "第二十一条", Business.DIVORCE_APPLICATION: "第十三条"}.get(
+            application.business, "第七条"
+        )
         return _ok(f"内地居民自 2025年5月10日起可在任一婚姻登记机关办理（《婚姻登记条例》{article}）")
     hukou = [p.hukou_region for p in parties if p.hukou_region]
     if application.business is Business.REISSUE:

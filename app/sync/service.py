@@ -37,6 +37,7 @@ from app.domain.case import CaseStatus, MarriageCase, MarriageStep, Registration
 from app.errors import (
     AppError,
     CentralUnavailableError,
+    CorruptArchiveError,
     LocalStoreError,
     PartyAlreadyMarriedError,
     PayloadConflictError,
@@ -312,6 +313,13 @@ class SyncService:
                 # decides; the issued case itself stays as it is, its files kept.
                 return self._settle(
                     item, error, OutboxState.FAILED, str(error), result=_failure_result("refused", error)
+                )
+            except ValueError as error:
+                # A local copy whose bytes no longer match its recorded hash (disk damage):
+                # resending cannot heal it, so it waits for IT with the reason, files kept.
+                damaged = CorruptArchiveError(detail=str(error))
+                return self._settle(
+                    item, damaged, OutboxState.FAILED, str(damaged), result=_failure_result("refused", damaged)
                 )
             except Exception as exc:
                 return self._retry(item, exc)

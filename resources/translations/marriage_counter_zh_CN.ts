@@ -1,5 +1,4 @@
 <?xml version='1.0' encoding='utf-8'?>
-<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AppError</name>
@@ -50,6 +49,10 @@
     <message>
         <source>Invalid case file, at {key}: {reason}</source>
         <translation>案件文件有误，位置 {key}：{reason}</translation>
+    </message>
+    <message>
+        <source>A local archive file no longer matches its recorded SHA-256 ({detail}); it was not sent. Contact IT support: the local copy is kept.</source>
+        <translation>本机档案文件与登记的 SHA-256 不一致（{detail}），未上传。请联系信息技术支持，本机副本已保留。</translation>
     </message>
 </context>
 <context>

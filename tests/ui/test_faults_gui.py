@@ -79,6 +79,14 @@ def test_unreachable_central_store_keeps_capture_and_the_case_waits(
                         and window.case.status is CaseStatus.WAITING_CENTRAL)
         assert window.error_bar.text.startswith("[CEN-001]") and "无法连接婚姻登记中心库" in window.error_bar.text
         qtbot.waitUntil(lambda: any("等待中心库" in window.queue.item(i).text() for i in range(window.queue.count())))
+        # The network comes back: the queued registration goes through by itself (here
+        # "sync now" skips the backoff) and the screen moves on without a key press.
+        blocker.unlink()
+        window.sync_panel.sync_button.click()
+        qtbot.waitUntil(lambda: window.case is not None and window.case.status is CaseStatus.REGISTERED,
+                        timeout=20_000)
+        assert window.case.step is MarriageStep.ISSUE and window.case.registration is not None
+        assert window.error_bar.text == ""
     finally:
         window.close()
         services.close()

@@ -139,6 +139,22 @@ def test_counter_role_is_refused_updates_deletes_and_archive_bytes(
         assert marriage.office_code == "110101" and all(p.active for p in marriage.parties)
 
 
+def test_init_as_a_non_superuser_admin_as_documented(
+    postgres_server: PostgresServer, counter_role: str, request_for: RequestFactory
+) -> None:
+    """README §4: a DBA creates an admin role with CREATEROLE and a database it owns."""
+    admin, database = f"mc_admin_{counter_role}", f"central_{counter_role}"
+    with postgres_server.admin_connection() as superuser:
+        superuser.execute(f"CREATE ROLE {admin} LOGIN CREATEROLE")
+        superuser.execute(f"CREATE DATABASE {database} OWNER {admin} ENCODING 'UTF8' TEMPLATE template0")
+    lines = init_central(postgres_server.url(database, user=admin), counter_role=counter_role, counter_password="pw")
+    assert f"admin role {admin}: owns the schema and runs `central migrate`; keep it off the counters" in lines
+    assert not any(line.startswith("WARNING") for line in lines), lines
+    with CentralStore(postgres_server.url(database, user=counter_role)) as central:
+        assert central.register_marriage(request_for(1, 2)).certificate_no == "J110101-2026-000001"
+    assert migrate_central(postgres_server.url(database, user=admin))[0].startswith("central schema at revision")
+
+
 def test_init_is_idempotent_and_resets_hand_made_grants(
     postgres_server: PostgresServer, postgres_url: str, counter_role: str
 ) -> None:

@@ -390,3 +390,20 @@ def test_queuing_needs_the_case_uuid(sync: SyncService, flow: MarriageWorkflow) 
     request = flow.registration_request(replace(case, registration_uuid="5b0c1f2e-7d0e-4a8c-9b7a-1f3c2d4e5f60"))
     with pytest.raises(ValueError, match="not the registration"):
         sync.enqueue_registration(case, request)
+
+
+def test_a_damaged_local_copy_fails_the_item_for_it_and_keeps_the_files(
+    flow: MarriageWorkflow, local: LocalStore, central: FaultyCentral, sync: SyncService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issued = _issued(flow)
+
+    def refuse_damaged(*_args: object) -> dict[str, str]:
+        # what the real central store raises before sending when bytes and hash disagree
+        raise ValueError("case.json: SHA-256 does not match its bytes")
+
+    monkeypatch.setattr(central, "store_archive_files", refuse_damaged)
+    assert sync.run_once(force=True).failed == 1  # final: a resend cannot heal the disk
+    item = local.outbox_item_for(OutboxKind.ARCHIVE, issued.registration_uuid or "")
+    assert item is not None and item.state is OutboxState.FAILED and "SYN-001" in item.last_error
+    assert all(f.data is not None for f in local.archive_files(issued.case_id))
