@@ -71,3 +71,17 @@ def test_rules_check_as_a_process_reads_stdin(tmp_path: Path) -> None:
     # a foreigner's reissue belongs at a designated registry
     assert result.returncode == 1 and out["decision"] == "redirect" and out["failed"] == ["C-M-REG"]
     assert out["policy"] == "2025-nationwide" and out["documents_required"] == ["passport"]
+
+
+def test_central_init_and_migrate_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    assert main(["central", "init", "--url", url]) == 0
+    assert main(["central", "migrate", "--url", url]) == 0
+    out = capsys.readouterr().out
+    assert "role" in out.lower() and (tmp_path / "central.sqlite3").exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    assert main(["central", "migrate", "--url", f"sqlite:///{blocker}/central.sqlite3"]) == 3
+    assert "CEN-" in capsys.readouterr().err
