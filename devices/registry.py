@@ -14,30 +14,39 @@ from devices.base import Device
 from devices.errors import DeviceSpecError
 
 if TYPE_CHECKING:
+    from devices.barcode.base import BarcodeDecoder
     from devices.camera.base import DocumentCamera
     from devices.id_reader.base import IdReader
     from devices.signature_pad.base import SignaturePad
     from devices.sim.scenario import Scenario
 
 KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad")
+# Kinds that a simulation scenario does not drive: they work on data the app already
+# holds (a barcode decoder reads images), so they are real even in a simulated counter
+# and open_simulated_devices leaves them out.
+SCENARIO_FREE_KINDS: Final = ("barcode",)
+ALL_KINDS: Final = (*KNOWN_KINDS, *SCENARIO_FREE_KINDS)
+# Backends whose spec needs nothing after the colon, such as "zxing:".
+_NO_ARGUMENT: Final = frozenset({("barcode", "zxing")})
 
 # Backends each kind knows, built or not yet; used for error messages only.
 KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
     "id_reader": ("sim", "sam", "pcsc"),
     "camera": ("sim", "opencv"),
     "signature_pad": ("sim",),
+    "barcode": ("zxing",),
 }
 
 
 def parse_spec(kind: str, spec: str) -> tuple[str, str]:
     """Splits `"<backend>:<argument>"` at the first colon (Windows paths keep theirs)."""
-    if kind not in KNOWN_KINDS:
-        raise DeviceSpecError(kind, spec, f"unknown device kind (known: {', '.join(KNOWN_KINDS)})")
+    if kind not in ALL_KINDS:
+        raise DeviceSpecError(kind, spec, f"unknown device kind (known: {', '.join(ALL_KINDS)})")
     backend, colon, argument = spec.strip().partition(":")
     backend = backend.strip().lower()
     if not colon or not backend:
         raise DeviceSpecError(kind, spec, "expected '<backend>:<argument>', for example 'sim:default.yaml'")
-    if not argument.strip():
+    if not argument.strip() and (kind, backend) not in _NO_ARGUMENT:
         raise DeviceSpecError(kind, spec, f"the {backend!r} backend needs an argument after the colon")
     return backend, argument.strip()
 
@@ -64,6 +73,10 @@ def open_device(
 ) -> SignaturePad: ...
 @overload
 def open_device(
+    kind: Literal["barcode"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+) -> BarcodeDecoder: ...
+@overload
+def open_device(
     kind: str, spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
 ) -> Device: ...
 def open_device(
@@ -78,7 +91,7 @@ def open_device(
     """
     backend, argument = parse_spec(kind, spec)
     match backend:
-        case "sim":
+        case "sim" if kind in KNOWN_KINDS:
             scenario = _scenario(base_dir, argument, scenario_cache)
             return _open_simulated(kind, scenario)
         case "sam" if kind == "id_reader":
@@ -88,6 +101,10 @@ def open_device(
             raise _not_built(kind, spec, backend)
         case "opencv" if kind == "camera":
             raise _not_built(kind, spec, backend)
+        case "zxing" if kind == "barcode":
+            from devices.barcode.zxing import ZxingBarcodeDecoder
+
+            return ZxingBarcodeDecoder(argument or "zxing-cpp")
         case _:
             known = ", ".join(KNOWN_BACKENDS[kind])
             raise DeviceSpecError(kind, spec, f"unknown backend {backend!r} (known: {known})")

@@ -38,7 +38,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -97,6 +97,8 @@ from app.errors import (
     PayloadConflictError,
     SimulatedDevicesRefusedError,
 )
+from app.rules.holidays import HolidayCalendar
+from app.rules.periods import PERIOD_DAYS, divorce_periods
 from app.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
     DEFAULT_CONNECT_TIMEOUT_S,
@@ -708,6 +710,143 @@ class CentralStore(MigratedDatabase):
         # Pending again at this office: the update raced with something now undone.
         return CentralUnavailableError(detail="the divorce application could not be confirmed; send again")
 
+    # -- withdrawal and expiry (domain.md §1.3 items 3 and 6) ------------------------
+
+    def withdraw_divorce_application(self, app_uuid: str, office_code: str, on: date) -> DivorceApplicationRecord:
+        """Records the withdrawal of a pending divorce application: status 'withdrawn'.
+
+        Civil Code Art. 1077 ¶1 lets either party alone withdraw during the cooling-off
+        period, at the registry that accepted the application (§1.3 item 3). Whether `on`
+        lies inside the cooling-off period is decided by the rules engine (C-D-WD, with
+        app.rules.periods.withdrawal_open) before this is called; the store does not
+        repeat that rule, it only enforces what its own records decide: the application
+        is pending and was accepted at `office_code`. The registry keeps no withdrawal
+        date (schema unchanged): `on` is logged, the counter's case file holds the
+        《撤回离婚登记申请确认单》.
+
+        The precondition is the update's own WHERE clause (status = 'pending' AND
+        office_code = …), so a withdrawal racing a completion or the expiry job loses or
+        wins as a whole. Idempotent: an application this office already withdrew is
+        returned as it is (a resend after a lost reply, or the other party coming too).
+        Raises DivorceApplicationNotFoundError, DivorceAtOtherOfficeError (naming the
+        accepting office), DivorceApplicationNotOpenError (registered or deemed
+        withdrawn), CentralUnavailableError.
+        """
+        check_client_uuid(app_uuid, "app_uuid")
+        check_office_code(office_code)
+
+        def unit(conn: Connection) -> tuple[DivorceApplicationRecord, bool]:
+            changed = conn.execute(
+                update(DivorceApplicationRow)
+                .where(
+                    DivorceApplicationRow.app_uuid == app_uuid,
+                    DivorceApplicationRow.office_code == office_code,
+                    DivorceApplicationRow.status == "pending",
+                )
+                .values(status="withdrawn")
+                .returning(DivorceApplicationRow.app_uuid)
+            ).first()
+            # Read in the same transaction: at READ COMMITTED a concurrent writer of this
+            # row has committed by now (the update waited for its row lock), so the status
+            # read is the one that made the update match nothing.
+            record = _application_record(conn, app_uuid)
+            if record is None:
+                raise DivorceApplicationNotFoundError(reason="中心库中没有该离婚登记申请")
+            if changed is not None:
+                return record, True
+            if record.office_code != office_code:
+                log.info("withdrawal of %s refused: accepted at %s, not %s", app_uuid, record.office_code, office_code)
+                raise DivorceAtOtherOfficeError(
+                    reason=f"撤回离婚登记申请须到受理申请的登记机关（{record.office_code}）办理，本机关为 {office_code}"
+                )
+            if record.status == "withdrawn":
+                return record, False
+            raise DivorceApplicationNotOpenError(
+                reason=f"该离婚登记申请{_STATUS_ZH.get(record.status, record.status)}，不能撤回"
+            )
+
+        record, withdrawn_now = self._write("withdraw divorce application", unit)
+        if withdrawn_now:
+            log.info("divorce application %s withdrawn at %s on %s", app_uuid, office_code, on.isoformat())
+        else:
+            log.info("divorce application %s was already withdrawn", app_uuid)
+        return record
+
+    def expire_divorce_applications(self, today: date, calendar: HolidayCalendar) -> list[str]:
+        """Marks 'deemed_withdrawn' every pending application whose issue window ended
+        before `today`; returns the app_uuids this call changed, sorted.
+
+        Reg. 2025 Art. 16 ¶2 (§1.3 item 6): when nobody asked for the certificate within
+        the 30 days after the cooling-off period, the application is deemed withdrawn,
+        and the marriage is free for a new application. The window is the rules'
+        (app.rules.periods.divorce_periods, Civil Code Arts. 201-203, 1077); the store only
+        selects candidates and writes the outcome.
+
+        Safe to run on every counter at once: each application is changed by a
+        conditional UPDATE … WHERE status = 'pending', so a row another run (or a
+        completion, or a withdrawal) changed first is skipped, never an error; all runs
+        end in the same state and each application appears in exactly one run's list.
+        Updates go in app_uuid order, so two runs on PostgreSQL queue on the same first
+        row instead of deadlocking.
+
+        An application whose window reaches a year without holiday data is left pending
+        (warning): a weekend-only count may be off either way (a make-up working day
+        shortens it, a holiday lengthens it), and deeming an application withdrawn
+        early cannot be undone. It expires once the data covers that year.
+        """
+        # Both periods last at least 30 days and holidays only move their ends later
+        # (Civil Code Art. 203 ¶1), so nothing accepted after today - 60 days can be due.
+        latest_due = today - timedelta(days=2 * PERIOD_DAYS)
+
+        def candidates(conn: Connection) -> list[tuple[str, date]]:
+            rows = conn.execute(
+                select(DivorceApplicationRow.app_uuid, DivorceApplicationRow.accepted_on).where(
+                    _APPLICATION_IS_PENDING, DivorceApplicationRow.accepted_on <= latest_due
+                )
+            )
+            return [(row.app_uuid, row.accepted_on) for row in rows]
+
+        due: list[str] = []
+        for app_uuid, accepted_on in self._read("find expired divorce applications", candidates):
+            periods = divorce_periods(accepted_on, calendar)
+            if periods.issue_window_end >= today:
+                continue
+            if periods.uncovered_years:
+                log.warning(
+                    "divorce application %s not expired: no holiday data for %s",
+                    app_uuid,
+                    ", ".join(str(year) for year in periods.uncovered_years),
+                )
+                continue
+            due.append(app_uuid)
+        if not due:
+            return []
+        due.sort()
+
+        def unit(conn: Connection) -> list[str]:
+            expired: list[str] = []
+            for app_uuid in due:
+                changed = conn.execute(
+                    update(DivorceApplicationRow)
+                    .where(DivorceApplicationRow.app_uuid == app_uuid, DivorceApplicationRow.status == "pending")
+                    .values(status="deemed_withdrawn")
+                    .returning(DivorceApplicationRow.app_uuid)
+                ).first()
+                if changed is not None:
+                    expired.append(app_uuid)
+            return expired
+
+        # One transaction: a re-run after a 40001/40P01 abort starts from scratch, so the
+        # returned list is exactly what this call committed.
+        expired = self._write("expire divorce applications", unit)
+        log.info(
+            "divorce applications deemed withdrawn on %s: %d (%d already changed by another run)",
+            today.isoformat(),
+            len(expired),
+            len(due) - len(expired),
+        )
+        return expired
+
     # -- archive ---------------------------------------------------------------------
 
     def store_archive_files(
@@ -873,6 +1012,22 @@ def open_application_query(marriage_certificate_no: str) -> Select[str, str, dat
         .join(MarriageRow, MarriageRow.marriage_id == DivorceApplicationRow.marriage_id)
         .where(MarriageRow.certificate_no == marriage_certificate_no, _APPLICATION_IS_PENDING)
     )
+
+
+def _application_record(conn: Connection, app_uuid: str) -> DivorceApplicationRecord | None:
+    row = conn.execute(
+        select(
+            DivorceApplicationRow.office_code,
+            DivorceApplicationRow.accepted_on,
+            DivorceApplicationRow.status,
+            MarriageRow.certificate_no,
+        )
+        .join(MarriageRow, MarriageRow.marriage_id == DivorceApplicationRow.marriage_id)
+        .where(DivorceApplicationRow.app_uuid == app_uuid)
+    ).first()
+    if row is None:
+        return None
+    return DivorceApplicationRecord(app_uuid, row.certificate_no, row.office_code, row.accepted_on, row.status)
 
 
 def _active_marriage(conn: Connection, person_key: str) -> ActiveMarriage | None:
@@ -1068,4 +1223,3 @@ def _checked_files(files: Iterable[tuple[str, str, bytes]]) -> dict[str, tuple[s
             raise ValueError(f"archive file {name!r} listed twice with different content")
         batch[name] = (name, sha256, data)
     return batch
-

@@ -75,7 +75,21 @@ class RectItem:
     preprinted: bool = False
 
 
-Item = TextItem | ImageItem | LineItem | RectItem
+@dataclass(frozen=True, slots=True)
+class QrItem:
+    """A QR code of `text`, `size_mm` square including its quiet zone.
+
+    Painted as vector modules, not as an image, so it stays sharp at any printer or
+    preview resolution and the layout never carries pixels that depend on a dpi.
+    """
+
+    x_mm: float
+    y_mm: float
+    size_mm: float
+    text: str
+
+
+Item = TextItem | ImageItem | LineItem | RectItem | QrItem
 
 
 @dataclass(frozen=True, slots=True)

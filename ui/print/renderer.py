@@ -11,6 +11,7 @@ from __future__ import annotations
 from os import PathLike
 from pathlib import Path
 
+import segno
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
@@ -21,13 +22,24 @@ from PySide6.QtGui import (
     QPageLayout,
     QPageSize,
     QPainter,
+    QPainterPath,
     QPdfWriter,
     QPen,
 )
 from PySide6.QtPrintSupport import QPrinter
 
 from ui.fonts import FALLBACK_FAMILIES, load_bundled_fonts
-from ui.print.layout import MM_PER_POINT, Align, FormDocument, ImageItem, LineItem, Page, RectItem, TextItem
+from ui.print.layout import (
+    MM_PER_POINT,
+    Align,
+    FormDocument,
+    ImageItem,
+    LineItem,
+    Page,
+    QrItem,
+    RectItem,
+    TextItem,
+)
 
 PDF_DPI = 300
 PDF_CREATOR = "婚姻登记柜台 marriage-counter"
@@ -36,6 +48,12 @@ PDF_CREATOR = "婚姻登记柜台 marriage-counter"
 # the next field on a legal document.
 _MIN_SHRINK = 0.6
 _SHRINK_STEP = 0.94
+
+# QR codes: error correction level M (15 %) survives smudges and a folded receipt while
+# keeping modules large; the quiet zone of 4 modules is what ISO/IEC 18004 requires
+# around the symbol for scanners to find it.
+_QR_ERROR = "m"
+_QR_QUIET_ZONE = 4
 
 _ALIGN = {
     Align.LEFT: Qt.AlignmentFlag.AlignLeft,
@@ -150,6 +168,8 @@ def paint_page(
                 painter.setPen(pen(item.width_mm))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(rect(item.x_mm, item.y_mm, item.w_mm, item.h_mm))
+            elif isinstance(item, QrItem):
+                _paint_qr(painter, item, rect(item.x_mm, item.y_mm, item.size_mm, item.size_mm))
     finally:
         painter.restore()
 
@@ -182,6 +202,45 @@ def _paint_text(
         size_pt *= _SHRINK_STEP
     painter.setPen(QColor(0, 0, 0))
     painter.drawText(box, int(flags), item.text)
+
+
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR matrix of `text` with its quiet zone, True for a dark module."""
+    qr = segno.make_qr(text, error=_QR_ERROR)
+    return [[bool(module) for module in row] for row in qr.matrix_iter(scale=1, border=_QR_QUIET_ZONE)]
+
+
+def _paint_qr(painter: QPainter, item: QrItem, box: QRectF) -> None:
+    if not item.text:
+        return
+    modules = qr_modules(item.text)
+    module = box.width() / len(modules)
+    # The quiet zone must be white even on tinted stock, hence an explicit white square.
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(255, 255, 255))
+    painter.drawRect(box)
+    # Runs of dark modules in one path with a winding fill: a single filled shape has no
+    # antialiased seams between neighbouring squares, and the PDF stays small.
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for row_index, row in enumerate(modules):
+        column = 0
+        while column < len(row):
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < len(row) and row[column]:
+                column += 1
+            path.addRect(
+                QRectF(
+                    box.x() + start * module,
+                    box.y() + row_index * module,
+                    (column - start) * module,
+                    module,
+                )
+            )
+    painter.fillPath(path, QColor(0, 0, 0))
 
 
 def _paint_image(painter: QPainter, image: QImage, box: QRectF) -> None:

@@ -1,0 +1,1 @@
+"""Barcode decoders: read QR codes (and other symbologies) from images the app holds."""
