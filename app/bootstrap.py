@@ -12,20 +12,35 @@ import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from app.central.store import CentralStore
-from app.central.types import ActiveMarriage, MarriageRegistrationRequest, RegistrationAck
+from app.central.types import (
+    ActiveMarriage,
+    DivorceAck,
+    DivorceApplicationAck,
+    DivorceApplicationDetail,
+    DivorceApplicationRecord,
+    MarriageRecord,
+    MarriageRegistrationRequest,
+    RegistrationAck,
+    ReissueAck,
+    ReissueRequest,
+)
 from app.config import Config
 from app.domain.case import DeviceMode
 from app.errors import AppError, CentralUnavailableError, LocalStoreError
 from app.policy_data import rules_context
 from app.resources import resources_dir
+from app.rules.holidays import HolidayCalendar
 from app.store.local import LocalStore
 from app.sync.service import SyncService
 from app.workflow.clock import Clock, SystemClock
+from app.workflow.divorce import DivorceWorkflow
 from app.workflow.marriage import MarriageWorkflow
+from app.workflow.reissue import ReissueWorkflow
 from devices.base import Device
 from devices.errors import DeviceError
 from devices.registry import open_device
@@ -34,7 +49,7 @@ from devices.sim.scenario import Scenario
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEVICE_KINDS = ("id_reader", "camera", "signature_pad")
+DEVICE_KINDS = ("id_reader", "camera", "signature_pad", "barcode")
 
 
 class CentralConnection:
@@ -84,6 +99,63 @@ class CentralConnection:
     ) -> dict[str, str]:
         return self._call(lambda store: store.store_archive_files(reg_uuid, office_code, files))
 
+    # Divorce and reissue (app.workflow.ports.BusinessRegistry).
+
+    def marriage_records_of(self, person_key: str) -> list[MarriageRecord]:
+        return self._call(lambda store: store.marriage_records_of(person_key))
+
+    def record_by_certificate(self, certificate_no: str) -> MarriageRecord | None:
+        return self._call(lambda store: store.record_by_certificate(certificate_no))
+
+    def open_divorce_application(self, marriage_certificate_no: str) -> DivorceApplicationRecord | None:
+        return self._call(lambda store: store.open_divorce_application(marriage_certificate_no))
+
+    def divorce_application(self, app_uuid: str) -> DivorceApplicationDetail | None:
+        return self._call(lambda store: store.divorce_application(app_uuid))
+
+    def divorce_application_by_receipt(self, receipt_no: str) -> DivorceApplicationDetail | None:
+        return self._call(lambda store: store.divorce_application_by_receipt(receipt_no))
+
+    def divorce_applications_of_office(self, office_code: str, *, since: date) -> list[DivorceApplicationDetail]:
+        return self._call(lambda store: store.divorce_applications_of_office(office_code, since=since))
+
+    def accept_divorce_application(
+        self, app_uuid: str, certificate_no: str, office_code: str, accepted_on: date, *, counter_id: str,
+        device_mode: str,
+    ) -> DivorceApplicationAck:
+        return self._call(
+            lambda store: store.accept_divorce_application(
+                app_uuid, certificate_no, office_code, accepted_on, counter_id=counter_id, device_mode=device_mode
+            )
+        )
+
+    def withdraw_divorce_application(
+        self, app_uuid: str, office_code: str, on: date, *, withdrawal_uuid: str | None = None,
+        counter_id: str = "", device_mode: str = "real",
+    ) -> DivorceApplicationRecord:
+        return self._call(
+            lambda store: store.withdraw_divorce_application(
+                app_uuid, office_code, on, withdrawal_uuid=withdrawal_uuid, counter_id=counter_id,
+                device_mode=device_mode,
+            )
+        )
+
+    def complete_divorce(
+        self, app_uuid: str, office_code: str, reg_uuid: str, registered_on: date, *, counter_id: str,
+        device_mode: str,
+    ) -> DivorceAck:
+        return self._call(
+            lambda store: store.complete_divorce(
+                app_uuid, office_code, reg_uuid, registered_on, counter_id=counter_id, device_mode=device_mode
+            )
+        )
+
+    def reissue_certificate(self, request: ReissueRequest) -> ReissueAck:
+        return self._call(lambda store: store.reissue_certificate(request))
+
+    def expire_divorce_applications(self, today: date, calendar: HolidayCalendar) -> list[str]:
+        return self._call(lambda store: store.expire_divorce_applications(today, calendar))
+
     def ping(self) -> bool:
         try:
             self._open()
@@ -105,6 +177,8 @@ class CounterServices:
     central: CentralConnection
     workflow: MarriageWorkflow
     sync: SyncService
+    divorce: DivorceWorkflow
+    reissue: ReissueWorkflow
     devices: dict[str, Device] = field(default_factory=dict)
     device_errors: dict[str, str] = field(default_factory=dict)
 
@@ -164,7 +238,12 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
             rules=rules_context(config),
             sync=sync,
         )
-        services = CounterServices(config, store, central, workflow, sync, devices, device_errors)
+        services = CounterServices(
+            config, store, central, workflow, sync,
+            divorce=DivorceWorkflow.beside(workflow, central, sync),
+            reissue=ReissueWorkflow.beside(workflow, central, sync),
+            devices=devices, device_errors=device_errors,
+        )
         sync.start()  # resends what a previous run left waiting, and whatever waits from now on
         cleanup.callback(sync.stop)
         cleanup.pop_all()

@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 
 from app.config import Config, load_config
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--counter-password", help="password to set for the counter role (PostgreSQL)")
     migrate = central_sub.add_parser("migrate", help="upgrade the schema to the newest version")
     migrate.add_argument("--url", required=True, help="SQLAlchemy URL with an administrator's credentials")
+    expire = central_sub.add_parser(
+        "expire",
+        help="mark divorce applications past their issue window as deemed withdrawn (idempotent; safe from "
+        "every counter at once, e.g. a daily job)",
+    )
+    expire.add_argument("--on", type=date.fromisoformat, help="the day to judge by (default: today)")
     sync = sub.add_parser("sync", help="the outbox of registrations and archives waiting for the central store")
     sync.add_argument("action", choices=["status", "run"], help="status: list items; run: push now")
     rules = sub.add_parser("rules", help="the rules engine")
@@ -123,9 +130,27 @@ def _rules_check(config: Config, source: str) -> int:
     return 0 if verdict.decision is Decision.ACCEPT else 1
 
 
+def _expire(config: Config, on: date) -> int:
+    """Reg. 2025 Art. 16 ¶2 through the store's idempotent job; prints the app_uuids it
+    changed (no personal data), then a total."""
+    from app.central.store import CentralStore
+    from app.policy_data import rules_context
+    from app.rules.engine import office_calendar
+
+    context = rules_context(config)
+    with CentralStore(config.central_url) as central:
+        expired = central.expire_divorce_applications(on, office_calendar(context))
+    for app_uuid in expired:
+        print(app_uuid)
+    print(f"deemed withdrawn on {on.isoformat()}: {len(expired)}")
+    return 0
+
+
 def _central(args: argparse.Namespace) -> int:
     from app.central.admin import init_central, migrate_central
 
+    if args.central_command == "expire":
+        return _expire(_load(args), args.on or date.today())
     if args.central_command == "init":
         for line in init_central(args.url, counter_role=args.counter_role, counter_password=args.counter_password):
             print(line)

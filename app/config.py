@@ -51,6 +51,9 @@ class DevicesConfig(_Section):
     id_reader: str = DEFAULT_SCENARIO
     camera: str = DEFAULT_SCENARIO
     signature_pad: str = DEFAULT_SCENARIO
+    # Reads the QR code of a divorce receipt from a camera image (a library, so "real"
+    # even at a simulated counter).
+    barcode: str = "zxing:"
     serial_baud: int = 115200
 
 

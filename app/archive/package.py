@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.case import MarriageCase
+from app.store.details import details_json
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -80,6 +81,9 @@ def _case_record(case: MarriageCase) -> dict[str, Any]:
             {"rule": o.rule_id, "passed": o.passed, "party": o.party.value if o.party else None, "message": o.message}
             for o in case.rule_outcomes
         ],
+        # Divorce and reissue facts (marriage and application on record, interviews,
+        # agreement, reissued certificate), as the local store keeps them.
+        "details": json.loads(details_json(case.divorce, case.reissue) or "null"),
     }
 
 
@@ -93,11 +97,13 @@ def build_archive_package(case: MarriageCase, forms: Mapping[str, bytes]) -> Arc
     for role, party in sorted(case.parties.items()):
         if party.photo_png:
             files.append(ArchiveFile.of(f"parties/{role.value}-card-photo.png", party.photo_png))
-    for role, signature in sorted(case.signatures.items()):
-        files.append(ArchiveFile.of(f"signatures/{role.value}.png", signature.image_png))
+    signatures = [(role.value, signature) for role, signature in sorted(case.signatures.items())]
+    signatures += [(f"{s.form}-{s.role.value}", s) for s in case.form_signatures]
+    for stem, signature in signatures:
+        files.append(ArchiveFile.of(f"signatures/{stem}.png", signature.image_png))
         pen = {"declaration_sha256": signature.declaration_sha256, "signed_at": signature.signed_at.isoformat(),
                "device": signature.device_name, "strokes": json.loads(signature.strokes_json)}
-        files.append(ArchiveFile.of(f"signatures/{role.value}-pen.json", _json(pen)))
+        files.append(ArchiveFile.of(f"signatures/{stem}-pen.json", _json(pen)))
     for name, data in sorted(forms.items()):
         files.append(ArchiveFile.of(f"forms/{name}", data))
     files.append(ArchiveFile.of("case.json", _json(_case_record(case))))

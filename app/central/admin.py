@@ -50,10 +50,11 @@ DEFAULT_COUNTER_ROLE = "mc_counter"
 COUNTER_ROLE_SETTING = "counter_role"
 
 # Per table, what the counter path executes (app/central/store.py), and nothing more:
-# - registration, certificate, divorce_completion: INSERT only, never UPDATE/DELETE.
-#   The registration row is written complete in one INSERT for this reason;
+# - registration, divorce_completion, certificate_reissue: INSERT only, never
+#   UPDATE/DELETE. The registration row is written complete in one INSERT for this reason;
 # - UPDATE only of the one column a state change needs (certificate serial, marriage
-#   and application status, a party's `active` flag at divorce);
+#   and application status, at divorce a party's `active` flag and the void note of the
+#   marriage certificate and its reissues);
 # - archive_file: no SELECT on `data`: a counter confirms hashes, it never reads
 #   archive files back, its own office's or any other's;
 # - SELECT elsewhere: the national check reads other offices' marriages by design.
@@ -62,7 +63,8 @@ COUNTER_GRANTS: dict[str, tuple[str, ...]] = {
     "central_setting": ("SELECT",),
     "registration": ("SELECT", "INSERT"),
     "certificate_serial": ("SELECT", "INSERT", "UPDATE (last_serial)"),
-    "certificate": ("SELECT", "INSERT"),
+    "certificate": ("SELECT", "INSERT", "UPDATE (void_note)"),
+    "certificate_reissue": ("SELECT", "INSERT"),
     "marriage": ("SELECT", "INSERT", "UPDATE (status)"),
     "marriage_party": ("SELECT", "INSERT", "UPDATE (active)"),
     "divorce_application": ("SELECT", "INSERT", "UPDATE (status)"),

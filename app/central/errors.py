@@ -61,3 +61,13 @@ class DivorceAtOtherOfficeError(CentralStateError):
 
 class RegistrationNotFoundError(CentralStateError):
     """No registration with this UUID at this office (another office's is answered alike)."""
+
+
+class AmbiguousReceiptError(CentralStateError):
+    """A typed receipt number matches more than one divorce application (the 8 hex digits
+    of two applications' UUIDs collided at one office on one day): use the QR code."""
+
+
+class ReissueRefusedError(CentralStateError):
+    """补领 refused: the registry's records no longer match the certificate to reissue
+    (unknown number, not the person's, or the status changed: divorced, remarried)."""

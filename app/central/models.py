@@ -17,7 +17,9 @@ PostgreSQL alike):
   foreign key divorce_completion(app_uuid, office_code) → divorce_application(app_uuid,
   office_code), and one completion per application (its primary key);
 - an archive file belongs to a registration of the office that stores it (composite
-  foreign key to registration(reg_uuid, office_code)), its size is its byte count.
+  foreign key to registration(reg_uuid, office_code)), its size is its byte count;
+- a reissued certificate (补领) replaces a certificate of its own kind: BJ a J, BL an L
+  (check constraint on certificate_reissue), and is issued once per reissue UUID.
 
 The schema is created by the Alembic migrations next to this file; a test compares
 the two so they cannot drift apart.
@@ -122,6 +124,10 @@ class CertificateRow(CentralBase):
     year: Mapped[int] = mapped_column(Integer)
     serial: Mapped[int] = mapped_column(Integer)
     reg_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"))
+    # Set when the certificate stopped being valid: on the marriage certificate (J) and
+    # its reissues (BJ) by the divorce registration, in the same transaction
+    # (app.domain.divorce.MARRIAGE_CERTIFICATE_VOID_NOTE).
+    void_note: Mapped[str | None] = mapped_column(String(40))
 
 
 class MarriageRow(CentralBase):
@@ -203,6 +209,10 @@ class DivorceApplicationRow(CentralBase):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # A marriage's applications in any status (its records, the divorce that dissolved
+        # it), and an office's queue and receipt lookup (revision 0003).
+        Index("ix_divorce_application_marriage_id", "marriage_id"),
+        Index("ix_divorce_application_office_code_accepted_on", "office_code", "accepted_on"),
     )
 
     app_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"), primary_key=True)
@@ -260,3 +270,29 @@ class ArchiveFileRow(CentralBase):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CertificateReissueRow(CentralBase):
+    """A reissued certificate (补领婚姻登记证, Reg. 2025 Art. 21): BJ… replacing a marriage
+    certificate J…, BL… replacing a divorce certificate L….
+
+    `reg_uuid` is the reissue's client UUID, the reg_uuid of its `registration` row (kind
+    reissue), which makes the reissue idempotent. A lost BJ is replaced from the J again:
+    the original is always the J or L certificate.
+    """
+
+    __tablename__ = "certificate_reissue"
+    __table_args__ = (
+        CheckConstraint(
+            "substr(original_certificate_no, 1, 1) IN ('J', 'L') "
+            "AND substr(certificate_no, 1, 2) = 'B' || substr(original_certificate_no, 1, 1)",
+            name="kind",
+        ),
+        Index("ix_certificate_reissue_original_certificate_no", "original_certificate_no"),
+    )
+
+    reg_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("registration.reg_uuid"), primary_key=True)
+    certificate_no: Mapped[str] = mapped_column(String(24), ForeignKey("certificate.certificate_no"), unique=True)
+    original_certificate_no: Mapped[str] = mapped_column(String(24), ForeignKey("certificate.certificate_no"))
+    person_key: Mapped[str] = mapped_column(String(100))
+    issued_on: Mapped[date] = mapped_column(Date)

@@ -45,10 +45,11 @@ from typing import Any, TypeVar
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, Select, insert, select, text, update
+from sqlalchemy import Connection, Engine, Select, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.central.errors import (
+    AmbiguousReceiptError,
     CentralIntegrityError,
     DivorceApplicationNotFoundError,
     DivorceApplicationNotOpenError,
@@ -57,10 +58,12 @@ from app.central.errors import (
     MarriageNotFoundError,
     OpenDivorceApplicationExistsError,
     RegistrationNotFoundError,
+    ReissueRefusedError,
 )
 from app.central.models import (
     ArchiveFileRow,
     CentralSettingRow,
+    CertificateReissueRow,
     CertificateRow,
     CertificateSerialRow,
     DivorceApplicationRow,
@@ -76,6 +79,7 @@ from app.central.types import (
     CentralMode,
     DivorceAck,
     DivorceApplicationAck,
+    DivorceApplicationDetail,
     DivorceApplicationRecord,
     DivorceRecord,
     MarriageRecord,
@@ -83,13 +87,17 @@ from app.central.types import (
     MarriageRegistrationRequest,
     RegistrationAck,
     RegistrationParty,
+    ReissueAck,
+    ReissueRequest,
     check_client_uuid,
     check_office_code,
     divorce_application_payload_sha256,
     divorce_registration_payload_sha256,
+    divorce_withdrawal_payload_sha256,
     format_certificate_no,
 )
 from app.domain.case import DeviceMode, Role
+from app.domain.divorce import MARRIAGE_CERTIFICATE_VOID_NOTE, parse_receipt_no, receipt_no_for
 from app.domain.identity import mask_number
 from app.errors import (
     CentralUnavailableError,
@@ -325,30 +333,72 @@ class CentralStore(MigratedDatabase):
     def record_by_certificate(self, certificate_no: str) -> MarriageRecord | None:
         """The marriage behind a certificate number, for a reissue: a marriage certificate
         (J) names its marriage, a divorce certificate (L) the marriage it dissolved (the
-        record's `divorce` then carries the L number). None for an unknown number and,
-        until reissues are recorded, for BJ/BL numbers."""
+        record's `divorce` then carries the L number), a reissue (BJ, BL) the marriage of
+        the certificate it replaced. None for an unknown number."""
+        return self._read("find record by certificate", lambda conn: _record_by_certificate(conn, certificate_no))
 
-        def unit(conn: Connection) -> MarriageRecord | None:
-            kind = conn.execute(
-                select(CertificateRow.kind).where(CertificateRow.certificate_no == certificate_no)
-            ).scalar()
-            if kind == "J":
-                condition = MarriageRow.certificate_no == certificate_no
-            elif kind == "L":
-                marriage_id = conn.execute(
-                    select(DivorceApplicationRow.marriage_id)
-                    .join(DivorceCompletionRow, DivorceCompletionRow.app_uuid == DivorceApplicationRow.app_uuid)
-                    .where(DivorceCompletionRow.certificate_no == certificate_no)
-                ).scalar()
-                if marriage_id is None:
-                    return None
-                condition = MarriageRow.marriage_id == marriage_id
-            else:
-                return None
-            records = _marriage_records(conn, condition)
-            return records[0] if records else None
+    def marriage_records_of(self, person_key: str) -> list[MarriageRecord]:
+        """Every marriage the person is or was a party of, newest registration first: the
+        counter finds the marriage to dissolve, or the record to reissue, from the ID card."""
+        return self._read(
+            "find marriages of person",
+            lambda conn: _marriage_records(
+                conn,
+                # Both halves spelled like the partial indexes' predicates, so each uses one.
+                MarriageRow.marriage_id.in_(
+                    select(MarriagePartyRow.marriage_id)
+                    .where(MarriagePartyRow.person_key == person_key, _PARTY_IS_ACTIVE)
+                    .union_all(past_marriage_query(person_key))
+                ),
+                newest_first=True,
+            ),
+        )
 
-        return self._read("find record by certificate", unit)
+    def divorce_application(self, app_uuid: str) -> DivorceApplicationDetail | None:
+        """The divorce application with this UUID (any status, any office), with its receipt
+        number and marriage; None when the registry has none."""
+        return self._read(
+            "find divorce application",
+            lambda conn: next(iter(_application_details(conn, DivorceApplicationRow.app_uuid == app_uuid)), None),
+        )
+
+    def divorce_application_by_receipt(self, receipt_no: str) -> DivorceApplicationDetail | None:
+        """The application of a 受理回执单 number as typed (spaces and lower case accepted:
+        app.domain.divorce.parse_receipt_no): accepting office, acceptance date and the
+        first 8 hex digits of the UUID. None for text that is no receipt number or matches
+        no application. Two applications matching (their UUIDs share 8 hex digits, at one
+        office on one day) raise AmbiguousReceiptError: the QR code carries the full UUID.
+        """
+        parsed = parse_receipt_no(receipt_no)
+        if parsed is None:
+            return None
+        office_code, accepted_on, prefix = parsed
+
+        def unit(conn: Connection) -> DivorceApplicationDetail | None:
+            details = _application_details(
+                conn,
+                DivorceApplicationRow.office_code == office_code,
+                DivorceApplicationRow.accepted_on == accepted_on,
+                DivorceApplicationRow.app_uuid.like(f"{prefix}%"),
+            )
+            if len(details) > 1:
+                log.warning("receipt number of %s matches %d divorce applications", office_code, len(details))
+                raise AmbiguousReceiptError(reason="回执编号对应多个申请，请改用扫描二维码或联系信息技术人员")
+            return details[0] if details else None
+
+        return self._read("find divorce application by receipt", unit)
+
+    def divorce_applications_of_office(self, office_code: str, *, since: date) -> list[DivorceApplicationDetail]:
+        """Every divorce application accepted at `office_code` on or after `since`, in any
+        status (the counter's queue shows pending, withdrawn, registered and deemed
+        withdrawn ones), ordered by acceptance date, then UUID."""
+        check_office_code(office_code)
+        return self._read(
+            "list divorce applications of office",
+            lambda conn: _application_details(
+                conn, DivorceApplicationRow.office_code == office_code, DivorceApplicationRow.accepted_on >= since
+            ),
+        )
 
     def list_marriages(self) -> list[MarriageRecord]:
         """Every marriage with its parties, oldest first (for tests, QA and IT diagnosis)."""
@@ -589,10 +639,12 @@ class CentralStore(MigratedDatabase):
         In one transaction: the application becomes 'registered' (a conditional update
         WHERE status = 'pending' AND office_code = the office), the completion row is
         written (its composite foreign key is the database's own guard on the office),
-        the marriage is dissolved and its parties become inactive, free to remarry.
-        Idempotent by `reg_uuid`. Raises DivorceApplicationNotFoundError,
-        DivorceAtOtherOfficeError, DivorceApplicationNotOpenError, PayloadConflictError,
-        SimulatedDevicesRefusedError, CentralUnavailableError.
+        the marriage is dissolved and its parties become inactive, free to remarry, and
+        its marriage certificate (J) and every reissue of it (BJ) get the void note
+        MARRIAGE_CERTIFICATE_VOID_NOTE. Idempotent by `reg_uuid`. Raises
+        DivorceApplicationNotFoundError, DivorceAtOtherOfficeError,
+        DivorceApplicationNotOpenError, PayloadConflictError, SimulatedDevicesRefusedError,
+        CentralUnavailableError.
         """
         check_client_uuid(app_uuid, "app_uuid")
         check_client_uuid(reg_uuid, "reg_uuid")
@@ -664,6 +716,24 @@ class CentralStore(MigratedDatabase):
                 .where(MarriagePartyRow.marriage_id == marriage_id, text("marriage_party.active"))
                 .values(active=False)
             )
+            # The marriage certificate and every reissue of it stop being valid (2015 规范
+            # Art. 59). A reissue holds the marriage row FOR SHARE until it commits, so the
+            # update above waited for it, and this statement (a new snapshot at READ
+            # COMMITTED) sees its BJ: never a valid BJ of a dissolved marriage.
+            conn.execute(
+                update(CertificateRow)
+                .where(
+                    or_(
+                        CertificateRow.certificate_no == marriage_certificate_no,
+                        CertificateRow.certificate_no.in_(
+                            select(CertificateReissueRow.certificate_no).where(
+                                CertificateReissueRow.original_certificate_no == marriage_certificate_no
+                            )
+                        ),
+                    )
+                )
+                .values(void_note=MARRIAGE_CERTIFICATE_VOID_NOTE)
+            )
             return DivorceAck(
                 app_uuid=app_uuid,
                 reg_uuid=reg_uuid,
@@ -712,7 +782,16 @@ class CentralStore(MigratedDatabase):
 
     # -- withdrawal and expiry (domain.md §1.3 items 3 and 6) ------------------------
 
-    def withdraw_divorce_application(self, app_uuid: str, office_code: str, on: date) -> DivorceApplicationRecord:
+    def withdraw_divorce_application(
+        self,
+        app_uuid: str,
+        office_code: str,
+        on: date,
+        *,
+        withdrawal_uuid: str | None = None,
+        counter_id: str = "",
+        device_mode: str = "real",
+    ) -> DivorceApplicationRecord:
         """Records the withdrawal of a pending divorce application: status 'withdrawn'.
 
         Civil Code Art. 1077 ¶1 lets either party alone withdraw during the cooling-off
@@ -721,21 +800,44 @@ class CentralStore(MigratedDatabase):
         app.rules.periods.withdrawal_open) before this is called; the store does not
         repeat that rule, it only enforces what its own records decide: the application
         is pending and was accepted at `office_code`. The registry keeps no withdrawal
-        date (schema unchanged): `on` is logged, the counter's case file holds the
-        《撤回离婚登记申请确认单》.
+        date: `on` is logged, the counter's case file holds the 《撤回离婚登记申请确认单》.
 
         The precondition is the update's own WHERE clause (status = 'pending' AND
         office_code = …), so a withdrawal racing a completion or the expiry job loses or
         wins as a whole. Idempotent: an application this office already withdrew is
         returned as it is (a resend after a lost reply, or the other party coming too).
+
+        With `withdrawal_uuid` (created once by the counter), the same transaction also
+        writes a `registration` row (kind divorce_withdrawal) whenever the call returns
+        normally, the target of the withdrawal's archive files: a resend of that UUID
+        returns the record, the UUID sent with another payload raises
+        PayloadConflictError, simulated devices are refused by a production registry.
+
         Raises DivorceApplicationNotFoundError, DivorceAtOtherOfficeError (naming the
         accepting office), DivorceApplicationNotOpenError (registered or deemed
-        withdrawn), CentralUnavailableError.
+        withdrawn), PayloadConflictError, SimulatedDevicesRefusedError,
+        CentralUnavailableError.
         """
         check_client_uuid(app_uuid, "app_uuid")
         check_office_code(office_code)
+        _check_device_mode(device_mode)
+        payload: str | None = None
+        if withdrawal_uuid is not None:
+            check_client_uuid(withdrawal_uuid, "withdrawal_uuid")
+            payload = divorce_withdrawal_payload_sha256(withdrawal_uuid, app_uuid, office_code, counter_id, device_mode)
+
+        def resent(conn: Connection) -> tuple[DivorceApplicationRecord, bool]:
+            assert withdrawal_uuid is not None and payload is not None
+            _stored_registration(conn, withdrawal_uuid, "divorce_withdrawal", payload)
+            record = _application_record(conn, app_uuid)
+            if record is None:  # the registration row names it (payload hash): contradictory data
+                raise CentralIntegrityError(detail=f"withdrawal {withdrawal_uuid}: its application is missing")
+            return record, False
 
         def unit(conn: Connection) -> tuple[DivorceApplicationRecord, bool]:
+            _refuse_simulated_in_production(conn, device_mode, withdrawal_uuid or app_uuid)
+            if withdrawal_uuid is not None and _registration_exists(conn, withdrawal_uuid):
+                return resent(conn)
             changed = conn.execute(
                 update(DivorceApplicationRow)
                 .where(
@@ -752,20 +854,39 @@ class CentralStore(MigratedDatabase):
             record = _application_record(conn, app_uuid)
             if record is None:
                 raise DivorceApplicationNotFoundError(reason="中心库中没有该离婚登记申请")
-            if changed is not None:
-                return record, True
-            if record.office_code != office_code:
-                log.info("withdrawal of %s refused: accepted at %s, not %s", app_uuid, record.office_code, office_code)
-                raise DivorceAtOtherOfficeError(
-                    reason=f"撤回离婚登记申请须到受理申请的登记机关（{record.office_code}）办理，本机关为 {office_code}"
+            if changed is None:
+                if record.office_code != office_code:
+                    log.info(
+                        "withdrawal of %s refused: accepted at %s, not %s", app_uuid, record.office_code, office_code
+                    )
+                    raise DivorceAtOtherOfficeError(
+                        reason=f"撤回离婚登记申请须到受理申请的登记机关（{record.office_code}）办理，"
+                        f"本机关为 {office_code}"
+                    )
+                if record.status != "withdrawn":
+                    raise DivorceApplicationNotOpenError(
+                        reason=f"该离婚登记申请{_STATUS_ZH.get(record.status, record.status)}，不能撤回"
+                    )
+            if withdrawal_uuid is not None:
+                assert payload is not None
+                _claim(
+                    conn,
+                    reg_uuid=withdrawal_uuid,
+                    kind="divorce_withdrawal",
+                    office_code=office_code,
+                    counter_id=counter_id,
+                    payload_sha256=payload,
+                    device_mode=device_mode,
+                    received_at=self._clock().astimezone(UTC),
+                    certificate_no=None,
                 )
-            if record.status == "withdrawn":
-                return record, False
-            raise DivorceApplicationNotOpenError(
-                reason=f"该离婚登记申请{_STATUS_ZH.get(record.status, record.status)}，不能撤回"
-            )
+            return record, changed is not None
 
-        record, withdrawn_now = self._write("withdraw divorce application", unit)
+        try:
+            record, withdrawn_now = self._write("withdraw divorce application", unit)
+        except _ClaimedMeanwhile:
+            # The same withdrawal UUID sent concurrently committed first: answer as a resend.
+            record, withdrawn_now = self._read("read divorce withdrawal", resent)
         if withdrawn_now:
             log.info("divorce application %s withdrawn at %s on %s", app_uuid, office_code, on.isoformat())
         else:
@@ -846,6 +967,83 @@ class CentralStore(MigratedDatabase):
             len(due) - len(expired),
         )
         return expired
+
+    # -- reissue (补领, Reg. 2025 Art. 21; domain.md §4.6) -----------------------------
+
+    def reissue_certificate(self, request: ReissueRequest) -> ReissueAck:
+        """Reissues a lost or damaged certificate at `request.office_code` (any office since
+        2025): BJ<office>-<year>-<n> for a marriage certificate J…, BL… for a divorce
+        certificate L…, numbered in the year of `issued_on`.
+
+        Only while the registration is in the same status (§4.6): a J when its marriage is
+        still active (the person a party of it); an L when that divorce was registered,
+        the person was a party of the dissolved marriage and is not married again. The
+        marriage row is locked FOR SHARE (PostgreSQL) for the transaction, so a divorce
+        registration of the same marriage is ordered before it (the reissue is refused)
+        or after it (the divorce voids the J and the new BJ alike).
+
+        Idempotent by `reissue_uuid`: a resend answers with the original acknowledgement,
+        whatever happened to the marriage since. Raises ReissueRefusedError (the reason
+        says what changed), PayloadConflictError, SimulatedDevicesRefusedError,
+        CentralUnavailableError.
+        """
+
+        def unit(conn: Connection) -> ReissueAck:
+            _refuse_simulated_in_production(conn, request.device_mode, request.reissue_uuid)
+            if _registration_exists(conn, request.reissue_uuid):
+                return _resent_reissue_ack(conn, request)
+            refusal = _reissue_refusal(conn, request)
+            if refusal is not None:
+                if _registration_exists(conn, request.reissue_uuid):
+                    # Sent concurrently and committed meanwhile (READ COMMITTED): a resend.
+                    return _resent_reissue_ack(conn, request)
+                log.info("reissue %s of %s refused", request.reissue_uuid, request.original_certificate_no)
+                raise ReissueRefusedError(reason=refusal)
+            received_at = self._clock().astimezone(UTC)
+            certificate_no = _next_certificate_no(
+                conn, request.reissue_kind, request.office_code, request.issued_on.year
+            )
+            _claim(
+                conn,
+                reg_uuid=request.reissue_uuid,
+                kind="reissue",
+                office_code=request.office_code,
+                counter_id=request.counter_id,
+                payload_sha256=request.payload_sha256,
+                device_mode=request.device_mode,
+                received_at=received_at,
+                certificate_no=certificate_no,
+            )
+            _insert_certificate(conn, certificate_no, request.reissue_uuid)
+            conn.execute(
+                insert(CertificateReissueRow).values(
+                    reg_uuid=request.reissue_uuid,
+                    certificate_no=certificate_no,
+                    original_certificate_no=request.original_certificate_no,
+                    person_key=request.person_key,
+                    issued_on=request.issued_on,
+                )
+            )
+            return ReissueAck(
+                reissue_uuid=request.reissue_uuid,
+                certificate_no=certificate_no,
+                original_certificate_no=request.original_certificate_no,
+                issued_on=request.issued_on,
+                registered_at=received_at,
+                duplicate=False,
+            )
+
+        try:
+            ack = self._write("reissue certificate", unit)
+        except _ClaimedMeanwhile:
+            ack = self._read("read reissue", lambda conn: _resent_reissue_ack(conn, request))
+        if ack.duplicate:
+            log.info("reissue %s was already made: resent acknowledgement", request.reissue_uuid)
+        else:
+            log.info(
+                "reissue %s: %s issued for %s", request.reissue_uuid, ack.certificate_no, ack.original_certificate_no
+            )
+        return ack
 
     # -- archive ---------------------------------------------------------------------
 
@@ -1030,14 +1228,90 @@ def _application_record(conn: Connection, app_uuid: str) -> DivorceApplicationRe
     return DivorceApplicationRecord(app_uuid, row.certificate_no, row.office_code, row.accepted_on, row.status)
 
 
+def _application_details(conn: Connection, *conditions: Any) -> list[DivorceApplicationDetail]:
+    """Applications matching `conditions` with receipt number and marriage, ordered by
+    acceptance date, then UUID."""
+    rows = list(
+        conn.execute(
+            select(
+                DivorceApplicationRow.app_uuid,
+                DivorceApplicationRow.marriage_id,
+                DivorceApplicationRow.office_code,
+                DivorceApplicationRow.accepted_on,
+                DivorceApplicationRow.status,
+            )
+            .where(*conditions)
+            .order_by(DivorceApplicationRow.accepted_on, DivorceApplicationRow.app_uuid)
+        )
+    )
+    if not rows:
+        return []
+    marriages = {
+        record.marriage_id: record
+        for record in _marriage_records(conn, MarriageRow.marriage_id.in_(sorted({row.marriage_id for row in rows})))
+    }
+    details = []
+    for row in rows:
+        marriage = marriages[row.marriage_id]
+        record = DivorceApplicationRecord(
+            row.app_uuid, marriage.certificate_no, row.office_code, row.accepted_on, row.status
+        )
+        details.append(
+            DivorceApplicationDetail(record, receipt_no_for(row.app_uuid, row.office_code, row.accepted_on), marriage)
+        )
+    return details
+
+
+def _record_by_certificate(conn: Connection, certificate_no: str) -> MarriageRecord | None:
+    kind = conn.execute(select(CertificateRow.kind).where(CertificateRow.certificate_no == certificate_no)).scalar()
+    if kind in ("BJ", "BL"):
+        # A reissue names its original (always a J or an L: check constraint).
+        original = conn.execute(
+            select(CertificateReissueRow.original_certificate_no).where(
+                CertificateReissueRow.certificate_no == certificate_no
+            )
+        ).scalar()
+        if original is None:
+            return None
+        certificate_no, kind = original, kind[1]
+    if kind == "J":
+        condition = MarriageRow.certificate_no == certificate_no
+    elif kind == "L":
+        marriage_id = _dissolved_marriage_id(conn, certificate_no)
+        if marriage_id is None:
+            return None
+        condition = MarriageRow.marriage_id == marriage_id
+    else:
+        return None
+    records = _marriage_records(conn, condition)
+    return records[0] if records else None
+
+
+def _dissolved_marriage_id(conn: Connection, divorce_certificate_no: str) -> str | None:
+    """The marriage a divorce certificate (L…) dissolved."""
+    marriage_id: str | None = conn.execute(
+        select(DivorceApplicationRow.marriage_id)
+        .join(DivorceCompletionRow, DivorceCompletionRow.app_uuid == DivorceApplicationRow.app_uuid)
+        .where(DivorceCompletionRow.certificate_no == divorce_certificate_no)
+    ).scalar()
+    return marriage_id
+
+
 def _active_marriage(conn: Connection, person_key: str) -> ActiveMarriage | None:
     row = conn.execute(active_marriage_query(person_key)).first()
     return None if row is None else ActiveMarriage(row.certificate_no, row.registered_on, row.office_code)
 
 
-def _marriage_records(conn: Connection, condition: Any) -> list[MarriageRecord]:
-    """Marriages (all, or those matching `condition`) with parties and divorce, oldest first."""
-    marriages_query = select(MarriageRow).order_by(MarriageRow.registered_on, MarriageRow.certificate_no)
+def _marriage_records(conn: Connection, condition: Any, *, newest_first: bool = False) -> list[MarriageRecord]:
+    """Marriages (all, or those matching `condition`) with parties and divorce, oldest
+    (or newest) first."""
+    marriages_query = select(MarriageRow, CertificateRow.void_note).join(
+        CertificateRow, CertificateRow.certificate_no == MarriageRow.certificate_no
+    )
+    if newest_first:
+        marriages_query = marriages_query.order_by(MarriageRow.registered_on.desc(), MarriageRow.certificate_no.desc())
+    else:
+        marriages_query = marriages_query.order_by(MarriageRow.registered_on, MarriageRow.certificate_no)
     if condition is not None:
         marriages_query = marriages_query.where(condition)
     marriages = list(conn.execute(marriages_query))
@@ -1078,6 +1352,7 @@ def _marriage_records(conn: Connection, condition: Any) -> list[MarriageRecord]:
             status=row.status,
             parties=tuple(parties.get(row.marriage_id, ())),
             divorce=divorces.get(row.marriage_id),
+            certificate_void_note=row.void_note or "",
         )
         for row in marriages
     ]
@@ -1165,6 +1440,72 @@ def _resent_divorce_ack(conn: Connection, reg_uuid: str, payload_sha256: str) ->
         registered_at=stored.received_at,
         duplicate=True,
     )
+
+
+def _resent_reissue_ack(conn: Connection, request: ReissueRequest) -> ReissueAck:
+    stored = _stored_registration(conn, request.reissue_uuid, "reissue", request.payload_sha256)
+    row = conn.execute(
+        select(
+            CertificateReissueRow.certificate_no,
+            CertificateReissueRow.original_certificate_no,
+            CertificateReissueRow.issued_on,
+        ).where(CertificateReissueRow.reg_uuid == request.reissue_uuid)
+    ).one()
+    return ReissueAck(
+        reissue_uuid=request.reissue_uuid,
+        certificate_no=row.certificate_no,
+        original_certificate_no=row.original_certificate_no,
+        issued_on=row.issued_on,
+        registered_at=stored.received_at,
+        duplicate=True,
+    )
+
+
+def _reissue_refusal(conn: Connection, request: ReissueRequest) -> str | None:
+    """Why the registry's records do not allow this reissue (Chinese, for the registrar),
+    or None. Locks the marriage row FOR SHARE (PostgreSQL) until the transaction ends:
+    its status cannot change before the reissue commits."""
+    original = request.original_certificate_no
+    if request.original_kind == "J":
+        marriage_id = conn.execute(
+            select(MarriageRow.marriage_id).where(MarriageRow.certificate_no == original)
+        ).scalar()
+    else:
+        marriage_id = _dissolved_marriage_id(conn, original)
+    if marriage_id is None:
+        return f"中心库中没有字号为 {original} 的婚姻登记证"
+    # After the lock is granted, READ COMMITTED returns the row as the last committed
+    # writer left it (a divorce that held it meanwhile), and the statements below see
+    # that writer's other rows too.
+    status = conn.execute(
+        select(MarriageRow.status).where(MarriageRow.marriage_id == marriage_id).with_for_update(read=True)
+    ).scalar_one()
+    party_active = conn.execute(
+        select(MarriagePartyRow.active).where(
+            MarriagePartyRow.marriage_id == marriage_id, MarriagePartyRow.person_key == request.person_key
+        )
+    ).scalar()
+    if request.original_kind == "J":
+        if status != "active":
+            divorce = conn.execute(
+                select(DivorceCompletionRow.certificate_no, DivorceCompletionRow.registered_on)
+                .join(DivorceApplicationRow, DivorceApplicationRow.app_uuid == DivorceCompletionRow.app_uuid)
+                .where(DivorceApplicationRow.marriage_id == marriage_id)
+            ).first()
+            if divorce is None:
+                return f"结婚证字号 {original} 的婚姻已经解除，不能补领结婚证"
+            return (
+                f"该婚姻已于 {divorce.registered_on.isoformat()} 办理离婚登记（离婚证字号 {divorce.certificate_no}），"
+                "不能补领结婚证"
+            )
+        if not party_active:
+            return f"申请人不是结婚证字号 {original} 所载的当事人，不能补领"
+        return None
+    if party_active is None:
+        return f"申请人不是离婚证字号 {original} 所载的当事人，不能补领"
+    if _active_marriage(conn, request.person_key) is not None:
+        return "当事人已再婚，不能补领离婚证"
+    return None
 
 
 def _next_certificate_no(conn: Connection, kind: str, office_code: str, year: int) -> str:

@@ -105,6 +105,46 @@ def divorce_registration_payload_sha256(
     )
 
 
+def divorce_withdrawal_payload_sha256(
+    withdrawal_uuid: str, app_uuid: str, office_code: str, counter_id: str, device_mode: str
+) -> str:
+    """What a resend of a divorce withdrawal is compared with (the date is left out)."""
+    return _canonical_sha256(
+        {
+            "kind": "divorce_withdrawal",
+            "reg_uuid": withdrawal_uuid,
+            "app_uuid": app_uuid,
+            "office_code": office_code,
+            "counter_id": counter_id,
+            "device_mode": str(device_mode),
+        }
+    )
+
+
+def reissue_payload_sha256(
+    *,
+    reissue_uuid: str,
+    original_certificate_no: str,
+    person_key: str,
+    office_code: str,
+    counter_id: str,
+    device_mode: str,
+) -> str:
+    """What a resend of a reissue (补领) is compared with (the date is left out, as for a
+    marriage: a resend on a later day is the same reissue)."""
+    return _canonical_sha256(
+        {
+            "kind": "reissue",
+            "reg_uuid": reissue_uuid,
+            "original_certificate_no": original_certificate_no,
+            "person_key": person_key,
+            "office_code": office_code,
+            "counter_id": counter_id,
+            "device_mode": str(device_mode),
+        }
+    )
+
+
 def check_client_uuid(value: str, what: str) -> None:
     """A client UUID is compared as text: only the canonical lower-case form is accepted."""
     try:
@@ -217,6 +257,9 @@ class MarriageRecord:
     status: str  # 'active' | 'dissolved'
     parties: tuple[MarriageRecordParty, ...]
     divorce: DivorceRecord | None = None  # set when a divorce registration dissolved it
+    # The void note on the marriage certificate (and its reissues), set at divorce
+    # (app.domain.divorce.MARRIAGE_CERTIFICATE_VOID_NOTE); "" while it is valid.
+    certificate_void_note: str = ""
 
 
 # What the national check says about a person, for the rules engine
@@ -255,6 +298,91 @@ class DivorceAck:
     registered_on: date  # the original's on a resend
     registered_at: datetime  # when the registry committed it, aware UTC
     duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DivorceApplicationDetail:
+    """A divorce application with its receipt number and the marriage it concerns, as the
+    counter's queue and the receipt lookup show it."""
+
+    record: DivorceApplicationRecord
+    # 受理回执单 number, computed by app.domain.divorce.receipt_no_for (not stored).
+    receipt_no: str
+    marriage: MarriageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ReissueRequest:
+    """What a counter sends to reissue a certificate (补领, Reg. 2025 Art. 21): a BJ… for
+    a marriage certificate J…, a BL… for a divorce certificate L…. Validation messages
+    carry no personal data."""
+
+    reissue_uuid: str  # created once by the counter, never regenerated
+    original_certificate_no: str  # the J… or L… the new certificate replaces
+    person_key: str  # the applicant, a party of that registration
+    office_code: str  # the reissuing office (any office since 2025)
+    counter_id: str
+    issued_on: date  # the counter's date; a resend keeps the original's
+    device_mode: str  # DeviceMode value
+    payload_sha256: str
+
+    def __post_init__(self) -> None:
+        check_client_uuid(self.reissue_uuid, "reissue_uuid")
+        number = self.original_certificate_no
+        if not CERTIFICATE_NO_PATTERN.match(number) or number[0] not in ("J", "L"):  # BJ/BL start with B
+            raise ValueError("original_certificate_no must be a marriage (J…) or divorce (L…) certificate number")
+        if not self.person_key or len(self.person_key) > 100:
+            raise ValueError("person_key must be 1-100 characters")
+        check_office_code(self.office_code)
+        if self.device_mode not in {m.value for m in DeviceMode}:
+            raise ValueError(f"unknown device_mode {self.device_mode!r}")
+        if not _SHA256_HEX.match(self.payload_sha256):
+            raise ValueError("payload_sha256 must be 64 lower-case hex digits")
+
+    @property
+    def original_kind(self) -> str:
+        """'J' or 'L'."""
+        return self.original_certificate_no[0]
+
+    @property
+    def reissue_kind(self) -> str:
+        """'BJ' or 'BL'."""
+        return "B" + self.original_kind
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        reissue_uuid: str,
+        original_certificate_no: str,
+        person_key: str,
+        office_code: str,
+        counter_id: str,
+        issued_on: date,
+        device_mode: str,
+    ) -> ReissueRequest:
+        """A request whose payload hash is computed by reissue_payload_sha256."""
+        digest = reissue_payload_sha256(
+            reissue_uuid=reissue_uuid,
+            original_certificate_no=original_certificate_no,
+            person_key=person_key,
+            office_code=office_code,
+            counter_id=counter_id,
+            device_mode=device_mode,
+        )
+        return cls(
+            reissue_uuid, original_certificate_no, person_key, office_code, counter_id, issued_on, device_mode, digest
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReissueAck:
+    reissue_uuid: str
+    certificate_no: str  # BJ<office>-<year>-<serial> or BL…
+    original_certificate_no: str
+    issued_on: date  # the original's on a resend
+    registered_at: datetime  # when the registry committed it, aware UTC
+    duplicate: bool  # True: this UUID was reissued before (a resend after a lost reply)
 
 
 class ArchiveFile(NamedTuple):

@@ -9,8 +9,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from app.domain.identity import IdentityDocument
+
+if TYPE_CHECKING:  # app.domain.divorce imports Role from here
+    from app.domain.divorce import DivorceDetails, ReissueDetails, SignedForm
 
 
 class Business(enum.StrEnum):
@@ -110,6 +114,9 @@ class Signature:
     declaration_sha256: str  # hash of the exact declaration text that was signed
     signed_at: datetime
     device_name: str
+    # None: the marriage declaration (MarriageCase.signatures); else one of the forms
+    # of the other businesses (MarriageCase.form_signatures).
+    form: SignedForm | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,10 @@ class RuleOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Registration:
+    """What the central store acknowledged. `certificate_no` is the certificate it
+    allocated (J/L/BJ/BL); for a divorce application or a withdrawal, which allocate
+    none, it is the application's receipt number."""
+
     certificate_no: str
     registered_at: datetime
     registered_on: date
@@ -151,6 +162,13 @@ class MarriageCase:
     central_error: str = ""  # why the case waits (shown in the queue)
     printed_forms: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    # Divorce and reissue businesses (app.domain.divorce); None for a marriage.
+    divorce: DivorceDetails | None = None
+    reissue: ReissueDetails | None = None
+    form_signatures: tuple[Signature, ...] = ()  # at most one per (form, role)
+
+    def signature_for(self, form: SignedForm, role: Role) -> Signature | None:
+        return next((s for s in self.form_signatures if s.form == form and s.role is role), None)
 
     @property
     def refused_rules(self) -> tuple[str, ...]:

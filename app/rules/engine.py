@@ -87,7 +87,7 @@ def _marriage(application: Application, context: RulesContext, era: Era) -> list
     return results
 
 
-def _calendar(context: RulesContext) -> HolidayCalendar:
+def office_calendar(context: RulesContext) -> HolidayCalendar:
     """The holiday data under the office's reading of 法定休假日 (§0.1 item 7): the setting
     decides, whatever reading the calendar was loaded with."""
     weekends = context.settings.weekends_are_rest_days
@@ -107,10 +107,10 @@ def _divorce(
         results.append(check_registry(application, era, context.policy, context.settings))
         if application.on < CIVIL_CODE_IN_FORCE:
             return results, None  # registered on the spot, no cooling-off (Reg. 2003 Art. 13)
-        return results, divorce_periods(application.on, _calendar(context))
+        return results, divorce_periods(application.on, office_calendar(context))
     if facts is None:
         raise ValueError(f"{business.value} needs the divorce application it belongs to")
-    periods = divorce_periods(facts.accepted_on, _calendar(context))
+    periods = divorce_periods(facts.accepted_on, office_calendar(context))
     if business is Business.DIVORCE_WITHDRAWAL:
         results.append(check_withdrawal(facts, periods, application.office.region, application.on))
     else:

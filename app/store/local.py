@@ -14,7 +14,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,10 @@ from app.domain.case import (
     Signature,
     Voluntariness,
 )
+from app.domain.divorce import SignedForm
 from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import LocalStoreError
+from app.store.details import details_from_json, details_json
 from app.store.engine import MigratedDatabase, describe_db_error, read_transaction
 from app.store.models import LocalBase
 from app.sync.types import ArchiveFileRecord, OutboxEntry, OutboxItem, OutboxKind, OutboxState
@@ -58,6 +60,7 @@ _CASE: Table = _TABLES["counter_case"]
 _PARTY: Table = _TABLES["case_party"]
 _DOCUMENT: Table = _TABLES["case_document"]
 _SIGNATURE: Table = _TABLES["case_signature"]
+_FORM_SIGNATURE: Table = _TABLES["case_form_signature"]
 _OUTCOME: Table = _TABLES["case_rule_outcome"]
 _REGISTRATION: Table = _TABLES["case_registration"]
 _PRINTED_FORM: Table = _TABLES["case_printed_form"]
@@ -378,6 +381,7 @@ def _case_row(case: MarriageCase) -> dict[str, Any]:
         "registration_uuid": case.registration_uuid,
         "central_error": case.central_error,
         "title": case.title,
+        "details": details_json(case.divorce, case.reissue),
     }
 
 
@@ -411,6 +415,8 @@ def _party_row(role: Role, party: Party) -> dict[str, Any]:
 def _signature_row(role: Role, signature: Signature) -> dict[str, Any]:
     if signature.role is not role:
         raise ValueError(f"signature stored under role {role} says it is {signature.role}")
+    if signature.form is not None:
+        raise ValueError(f"a {signature.form} signature is not the marriage declaration's")
     return {
         "role": role.value,
         "strokes_json": signature.strokes_json,
@@ -460,6 +466,9 @@ def _child_rows(case: MarriageCase) -> list[_ChildRows]:
             }
         )
     forms = [{"position": position, "form": form} for position, form in enumerate(case.printed_forms)]
+    form_signatures = [_form_signature_row(signature) for signature in case.form_signatures]
+    if len({(row["form"], row["role"]) for row in form_signatures}) != len(form_signatures):
+        raise ValueError(f"case {case.case_id} holds two signatures of one party on one form")
     return [
         (_PARTY, ("role",), [_party_row(role, party) for role, party in case.parties.items()]),
         (_DOCUMENT, ("document_id",), documents),
@@ -467,7 +476,15 @@ def _child_rows(case: MarriageCase) -> list[_ChildRows]:
         (_OUTCOME, ("position",), outcomes),
         (_REGISTRATION, (), registration),
         (_PRINTED_FORM, ("position",), forms),
+        (_FORM_SIGNATURE, ("form", "role"), form_signatures),
     ]
+
+
+def _form_signature_row(signature: Signature) -> dict[str, Any]:
+    if signature.form is None:
+        raise ValueError("a form signature must name its form")
+    row = _signature_row(signature.role, replace(signature, form=None))
+    return {**row, "form": signature.form.value}
 
 
 def _canonical(value: object) -> bytes:
@@ -763,6 +780,19 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         else None
     )
     forms = tuple(row.form for row in _rows(conn, _PRINTED_FORM, case_id, "position"))
+    form_signatures = tuple(
+        Signature(
+            role=Role(row.role),
+            strokes_json=row.strokes_json,
+            image_png=row.image_png,
+            declaration_sha256=row.declaration_sha256,
+            signed_at=row.signed_at,
+            device_name=row.device_name,
+            form=SignedForm(row.form),
+        )
+        for row in _rows(conn, _FORM_SIGNATURE, case_id, "form", "role")
+    )
+    divorce, reissue = details_from_json(case.details)
     return MarriageCase(
         case_id=case.case_id,
         office_code=case.office_code,
@@ -783,4 +813,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         central_error=case.central_error,
         printed_forms=forms,
         updated_at=case.updated_at,
+        divorce=divorce,
+        reissue=reissue,
+        form_signatures=form_signatures,
     )

@@ -61,6 +61,8 @@ class CaseRow(LocalBase):
     central_error: Mapped[str] = mapped_column(Text)
     # Names of the parties, kept for the case queue so listing needs no join.
     title: Mapped[str] = mapped_column(String(200))
+    # Business facts of a divorce or reissue case as JSON (app.store.details); "" for a marriage.
+    details: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class PartyRow(LocalBase):
@@ -107,6 +109,22 @@ class SignatureRow(LocalBase):
     __tablename__ = "case_signature"
 
     case_id: Mapped[str] = _case_fk()
+    role: Mapped[str] = mapped_column(String(1), primary_key=True)
+    strokes_json: Mapped[str] = mapped_column(Text)
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    declaration_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(IsoDateTime())
+    device_name: Mapped[str] = mapped_column(String(200))
+    row_digest: Mapped[str] = mapped_column(String(64))
+
+
+class FormSignatureRow(LocalBase):
+    """Signatures on the forms of the divorce and reissue businesses, one per (form, role)."""
+
+    __tablename__ = "case_form_signature"
+
+    case_id: Mapped[str] = _case_fk()
+    form: Mapped[str] = mapped_column(String(32), primary_key=True)
     role: Mapped[str] = mapped_column(String(1), primary_key=True)
     strokes_json: Mapped[str] = mapped_column(Text)
     image_png: Mapped[bytes] = mapped_column(LargeBinary)

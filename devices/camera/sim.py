@@ -29,6 +29,7 @@ class SimDocumentCamera(SimDevice, DocumentCamera):
         super().__init__(name or spec.name, scenario, spec.faults, seed=seed)
         self._capture_delay_s = spec.capture_delay_s
         self._presented: str | None = None
+        self._presented_image: tuple[bytes, DocumentClass | None] | None = None
         self._next_index = 0
 
     # --- QA / test controls (any thread) ---------------------------------------------
@@ -42,9 +43,19 @@ class SimDocumentCamera(SimDevice, DocumentCamera):
         with self._lock:
             self._presented = document_id
 
+    def present_image(self, image_png: bytes, document_class: DocumentClass | None = None) -> None:
+        """Lays a paper made during the session under the camera (e.g. a receipt the
+        counter printed, rendered to PNG): every capture shows it until removed."""
+        with Image.open(io.BytesIO(image_png)) as image:
+            image.verify()  # a broken image is the caller's mistake: say so now
+        with self._lock:
+            self._presented_image = (image_png, document_class)
+            self._presented = None
+
     def remove_document(self) -> None:
         with self._lock:
             self._presented = None
+            self._presented_image = None
 
     @property
     def document_under_camera(self) -> str | None:
@@ -57,21 +68,28 @@ class SimDocumentCamera(SimDevice, DocumentCamera):
         return self._simulate(lambda: self._capture(expected))
 
     def _capture(self, expected: DocumentClass | None) -> tuple[CapturedImage, str]:
+        with self._lock:
+            presented = self._presented_image
+        if presented is not None:
+            self._pause(self._capture_delay_s)
+            return self._image(presented[0], presented[1], sharpness=500.0), "presented-image"
         document = self._choose(expected)
         self._pause(self._capture_delay_s)
         png = self.scenario.resolve(document.image).read_bytes()
+        return self._image(png, document.document_class, document.sharpness), document.id
+
+    def _image(self, png: bytes, document_class: DocumentClass | None, sharpness: float) -> CapturedImage:
         with Image.open(io.BytesIO(png)) as image:
             width, height = image.size
-        captured = CapturedImage(
+        return CapturedImage(
             image_png=png,
             width=width,
             height=height,
-            document_class=document.document_class,
+            document_class=document_class,
             captured_at=datetime.now().astimezone(),
             device_name=self.name,
-            sharpness=document.sharpness,
+            sharpness=sharpness,
         )
-        return captured, document.id
 
     def _choose(self, expected: DocumentClass | None) -> DocumentSpec:
         documents = self.scenario.camera.documents

@@ -17,6 +17,10 @@ class DocumentClass(enum.StrEnum):
     MARRIAGE_CERTIFICATE = "marriage_certificate"
     RESIDENCE_PERMIT = "residence_permit"
     AGREEMENT = "agreement"
+    LOSS_STATEMENT = "loss_statement"  # 结婚证遗失的书面声明
+    ARCHIVE_COPY = "archive_copy"  # 加盖查档专用章的结婚登记档案复印件
+    SINGLE_PHOTO = "single_photo"  # 单人 2 寸照片 (离婚证 reissue)
+    RECEIPT = "receipt"  # 离婚登记申请受理回执单, read for its QR code
     OTHER = "other"
 
 

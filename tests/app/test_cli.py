@@ -85,3 +85,34 @@ def test_central_init_and_migrate_on_sqlite(tmp_path: Path, capsys: pytest.Captu
     blocker.write_text("not a directory", encoding="utf-8")
     assert main(["central", "migrate", "--url", f"sqlite:///{blocker}/central.sqlite3"]) == 3
     assert "CEN-" in capsys.readouterr().err
+
+
+def test_central_expire_marks_applications_past_their_window_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from app.central.store import CentralStore
+    from app.cli import main
+    from app.domain.identity import Sex
+    from tests.app.workflow.counters import application_ready, marry, open_counter
+    from tests.factories import identity
+
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    husband, wife = identity("郑测", Sex.MALE, sequence=51), identity("冯测", Sex.FEMALE, sequence=52)
+    with CentralStore(url) as central:
+        counter = open_counter(tmp_path, central, day=date(2025, 6, 2))
+        try:
+            marry(counter, husband, wife)
+            counter.set_day(date(2026, 3, 2))
+            accepted = counter.divorce.accept(application_ready(counter, husband, wife))
+        finally:
+            counter.close()
+    monkeypatch.setenv("MARRIAGE_COUNTER_CENTRAL__URL", url)
+    monkeypatch.setenv("MARRIAGE_COUNTER_DATA_DIR", str(tmp_path / "data"))
+    assert main(["central", "expire", "--on", "2026-05-06"]) == 0  # the window's last day
+    assert capsys.readouterr().out.endswith("deemed withdrawn on 2026-05-06: 0\n")
+    assert main(["central", "expire", "--on", "2026-05-07"]) == 0
+    assert capsys.readouterr().out == f"{accepted.registration_uuid}\ndeemed withdrawn on 2026-05-07: 1\n"
+    assert main(["central", "expire", "--on", "2026-05-07"]) == 0  # a second run changes nothing
+    assert capsys.readouterr().out.endswith(": 0\n")

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ui.print.forms import format_date_zh
+from app.domain.case import Business, MarriageCase, Role
+from ui.print.forms import OfficeInfo, format_date_zh
 from ui.print.layout import Align, FormDocument, Item, LineItem, Page, QrItem, TextItem
 
 RECEIPT_TITLE = "离婚登记申请受理回执单"
@@ -47,6 +48,41 @@ class DivorceReceipt:
             raise ValueError(
                 "dates must satisfy accepted_on < cooling_off_end < issue_window_start <= issue_window_end"
             )
+
+
+def divorce_receipt_for(
+    case: MarriageCase,
+    office: OfficeInfo,
+    cooling_off_end: date,
+    issue_window_start: date,
+    issue_window_end: date,
+) -> DivorceReceipt:
+    """The receipt of an accepted divorce application case; the period ends come from the
+    rules engine (domain.md §1.3), which owns the holiday calendar.
+
+    The receipt number and T0 are the application's as recorded (case.divorce.application),
+    else those the central store acknowledged (registration.certificate_no/registered_on).
+    ID numbers are masked: the couple carries this paper around.
+    """
+    parties = [case.parties.get(Role.A), case.parties.get(Role.B)]
+    if parties[0] is None or parties[1] is None:
+        raise ValueError(f"case {case.case_id}: both parties' identity documents must be read before printing")
+    application = case.divorce.application if case.divorce is not None else None
+    if application is not None:
+        receipt_no, accepted_on = application.receipt_no, application.accepted_on
+    elif case.business is Business.DIVORCE_APPLICATION and case.registration is not None:
+        receipt_no, accepted_on = case.registration.certificate_no, case.registration.registered_on
+    else:
+        raise ValueError(f"case {case.case_id}: the divorce application is not accepted yet; no receipt number")
+    return DivorceReceipt(
+        receipt_no=receipt_no,
+        office_name=office.name,
+        parties=tuple((p.identity.name, p.identity.masked_number) for p in parties if p is not None),
+        accepted_on=accepted_on,
+        cooling_off_end=cooling_off_end,
+        issue_window_start=issue_window_start,
+        issue_window_end=issue_window_end,
+    )
 
 
 def cooling_off_notice(receipt: DivorceReceipt) -> str:

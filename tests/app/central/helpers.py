@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from app.central.store import CentralStore, schema_head
-from app.central.types import MarriageRegistrationRequest, RegistrationParty
+from app.central.types import MarriageRegistrationRequest, RegistrationParty, ReissueRequest
 from app.domain.case import DeviceMode, Role
 from app.errors import PartyAlreadyMarriedError
 
@@ -50,6 +50,28 @@ def make_request(
             RegistrationParty(Role.A, person_key(a), f"甲{a}"),
             RegistrationParty(Role.B, person_key(b), f"乙{b}"),
         ),
+    )
+
+
+def make_reissue(
+    original_certificate_no: str,
+    person: int,
+    *,
+    reissue_uuid: str | None = None,
+    office_code: str = "110101",
+    issued_on: date = date(2026, 9, 1),
+    device_mode: str = DeviceMode.REAL,
+    counter_id: str = "counter-01",
+) -> ReissueRequest:
+    """A reissue (补领) of `original_certificate_no` applied for by test person `person`."""
+    return ReissueRequest.create(
+        reissue_uuid=reissue_uuid or str(uuid.uuid4()),
+        original_certificate_no=original_certificate_no,
+        person_key=person_key(person),
+        office_code=office_code,
+        counter_id=counter_id,
+        issued_on=issued_on,
+        device_mode=device_mode,
     )
 
 

@@ -21,7 +21,7 @@ from app.central.store import MIGRATIONS_DIR, CentralStore
 from app.central.types import MarriageRegistrationRequest
 from app.errors import CentralUnavailableError, PartyAlreadyMarriedError, PayloadConflictError
 from app.store.engine import make_engine
-from tests.app.central.helpers import archive_file, new_uuid
+from tests.app.central.helpers import archive_file, make_reissue, new_uuid
 from tests.pg import PostgresServer
 
 RequestFactory = Callable[..., MarriageRegistrationRequest]
@@ -53,9 +53,9 @@ def test_every_table_has_a_counter_grant_decision() -> None:
 
 def test_init_on_sqlite_migrates_and_says_roles_do_not_apply(sqlite_central_url: str) -> None:
     lines = init_central(sqlite_central_url, counter_password="ignored")
-    assert lines[0].startswith("central schema at revision 0002")
+    assert lines[0].startswith("central schema at revision 0003")
     assert any("roles do not apply" in line for line in lines)
-    assert migrate_central(sqlite_central_url)[0].startswith("central schema at revision 0002")
+    assert migrate_central(sqlite_central_url)[0].startswith("central schema at revision 0003")
     with CentralStore(sqlite_central_url) as central:
         assert central.list_marriages() == []
 
@@ -81,10 +81,31 @@ def test_counter_role_runs_every_counter_path(
         app_uuid = new_uuid()
         central.accept_divorce_application(app_uuid, ack.certificate_no, "110101", date(2026, 6, 1), **COUNTER)
         assert central.open_divorce_application(ack.certificate_no) is not None
+        reissued = central.reissue_certificate(make_reissue(ack.certificate_no, 1))
+        assert central.reissue_certificate(make_reissue(ack.certificate_no, 1, reissue_uuid=reissued.reissue_uuid))
+        detail = central.divorce_application(app_uuid)
+        assert detail is not None and central.divorce_application_by_receipt(detail.receipt_no) == detail
+        queue = central.divorce_applications_of_office("110101", since=date(2026, 1, 1))
+        assert [d.record.app_uuid for d in queue] == [app_uuid]
         divorce = central.complete_divorce(app_uuid, "110101", new_uuid(), date(2026, 7, 15), **COUNTER)
         assert central.marital_status_of(key_of(1)) == "divorced"
         record = central.record_by_certificate(divorce.certificate_no)
         assert record is not None and record.certificate_no == ack.certificate_no
+        assert record.certificate_void_note and central.record_by_certificate(reissued.certificate_no) == record
+        assert central.reissue_certificate(make_reissue(divorce.certificate_no, 2)).certificate_no.startswith("BL")
+        assert [r.certificate_no for r in central.marriage_records_of(key_of(1))] == [ack.certificate_no]
+        remarriage = central.register_marriage(request_for(1, 3))
+        withdrawn_uuid = new_uuid()
+        central.accept_divorce_application(
+            withdrawn_uuid, remarriage.certificate_no, "110101", date(2026, 8, 3), **COUNTER
+        )
+        withdrawal_uuid = new_uuid()
+        for _ in range(2):
+            central.withdraw_divorce_application(
+                withdrawn_uuid, "110101", date(2026, 8, 4), withdrawal_uuid=withdrawal_uuid, **COUNTER
+            )
+        form = archive_file("withdrawal.pdf", b"form")
+        assert central.store_archive_files(withdrawal_uuid, "110101", [form]) == {form[0]: form[1]}
         photo = archive_file("photo.jpg", b"jpeg" * 100)
         assert central.store_archive_files(request.reg_uuid, "110101", [photo]) == {photo[0]: photo[1]}
         assert central.store_archive_files(request.reg_uuid, "110101", [photo]) == {photo[0]: photo[1]}
@@ -104,6 +125,8 @@ REFUSED_TO_COUNTERS = (
     "DELETE FROM marriage",
     "DELETE FROM certificate",
     "UPDATE certificate SET serial = 2",
+    "UPDATE certificate_reissue SET person_key = 'someone else'",
+    "DELETE FROM certificate_reissue",
     "UPDATE divorce_completion SET office_code = '110102'",
     "DELETE FROM divorce_application",
     "SELECT data FROM archive_file",
@@ -249,7 +272,7 @@ def test_upgrade_from_0001_keeps_the_registrations(central_url: str, key_of: Key
             )
     finally:
         engine.dispose()
-    assert migrate_central(central_url)[0].startswith("central schema at revision 0002")
+    assert migrate_central(central_url)[0].startswith("central schema at revision 0003")
     with CentralStore(central_url) as central:
         assert central.marital_status_of(key_of(1)) == "married"
         record = central.record_by_certificate("J110101-2025-000001")

@@ -200,7 +200,7 @@ def test_migrations_match_the_models(db_path: Path) -> None:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, LocalBase.metadata) == []
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
     finally:
         engine.dispose()
 

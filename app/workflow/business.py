@@ -1,0 +1,308 @@
+"""What the divorce and reissue workflows share: the case lifecycle at the counter.
+
+Like the marriage workflow, every public method takes the current case and returns the
+next one, saved to the local store before it returns (a crash loses nothing; the case
+resumes where it stopped). Methods block on the stores: callers run them on a worker
+thread, never on the GUI thread.
+
+The central write of these businesses (accept, withdraw, register a divorce, reissue)
+is made while the parties wait at the window, because what is printed depends on its
+answer. It keeps the marriage flow's exactly-once property without the outbox: the
+client UUID is created and saved with the case *before* the first attempt, every
+resend uses it, and the central store answers a resend with the original outcome. An
+unreachable central store leaves the case WAITING_CENTRAL, resumable with F12. The
+archive package goes through the outbox like a marriage's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Self
+
+from app.archive.package import build_archive_package
+from app.config import Config
+from app.domain.case import (
+    Business,
+    CapturedDocument,
+    CaseStatus,
+    DeviceMode,
+    MarriageCase,
+    MarriageStep,
+    Party,
+    Registration,
+    Role,
+    Signature,
+)
+from app.domain.declarations import text_sha256
+from app.domain.divorce import MarriageOnRecord, RecordParty, SignedForm
+from app.errors import (
+    AppError,
+    CentralUnavailableError,
+    InvalidIdentityError,
+    PayloadConflictError,
+    SimulatedDevicesRefusedError,
+    WorkflowError,
+)
+from app.rules.counter_divorce import business_case_results, form_text
+from app.rules.engine import RulesContext
+from app.rules.identity import document_defects
+from app.rules.model import OfficeKind, Verdict
+from app.rules.results import Consequence, RuleResult, refusal_grounds
+from app.workflow.clock import Clock, today
+from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record
+from app.workflow.ports import BusinessRegistry, CaseRepository
+from devices.camera.types import CapturedImage
+from devices.id_reader.types import IdentityRecord
+from devices.signature_pad.types import SignatureCapture
+
+log = logging.getLogger(__name__)
+
+
+def marriage_on_record(record: object) -> MarriageOnRecord:
+    """The domain value of an app.central.types.MarriageRecord (duck-typed: the workflow
+    does not import the store's types beyond their fields)."""
+    divorce = getattr(record, "divorce", None)
+    return MarriageOnRecord(
+        certificate_no=getattr(record, "certificate_no"),  # noqa: B009
+        registered_on=getattr(record, "registered_on"),  # noqa: B009
+        office_code=getattr(record, "office_code"),  # noqa: B009
+        status=getattr(record, "status"),  # noqa: B009
+        parties=tuple(RecordParty(Role(p.role), p.person_key, p.name) for p in getattr(record, "parties")),  # noqa: B009
+        divorce_certificate_no=divorce.certificate_no if divorce else "",
+        divorce_registered_on=divorce.registered_on if divorce else None,
+        divorce_office_code=divorce.office_code if divorce else "",
+    )
+
+
+@dataclass
+class BusinessWorkflow:
+    store: CaseRepository
+    central: BusinessRegistry
+    config: Config
+    clock: Clock
+    device_mode: DeviceMode
+    rules: RulesContext
+    sync: RegistrationQueue  # the outbox the archive package goes through
+
+    @classmethod
+    def beside(cls, marriage: MarriageWorkflow, central: BusinessRegistry, sync: RegistrationQueue) -> Self:
+        """A workflow sharing the marriage workflow's store, configuration, rules and
+        clock (one clock: a test or a demo that moves it moves every business)."""
+        return cls(marriage.store, central, marriage.config, marriage.clock, marriage.device_mode, marriage.rules, sync)
+
+    @property
+    def office_kind(self) -> OfficeKind:
+        return OfficeKind.FOREIGN_HMT if self.config.office.designated_foreign_hmt else OfficeKind.MAINLAND
+
+    def today(self) -> date:
+        return today(self.clock)
+
+    def _save(self, case: MarriageCase, **changes: object) -> MarriageCase:
+        updated = replace(case, updated_at=self.clock.now(), **changes)  # type: ignore[arg-type]
+        outcomes = tuple(r.outcome() for r in self.evaluate(updated))
+        updated = replace(updated, rule_outcomes=outcomes)
+        self.store.save_case(updated)
+        return updated
+
+    def _require_open(self, case: MarriageCase) -> None:
+        if case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
+            raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再修改")
+        if case.registration_uuid is not None and case.registration is None:
+            raise WorkflowError(reason="中心库结果尚未确认，请先重新提交（F12）")
+
+    def start_case(self, business: Business) -> MarriageCase:
+        if business is Business.MARRIAGE:
+            raise ValueError("a marriage case is started by the marriage workflow")
+        now = self.clock.now()
+        case = MarriageCase(
+            case_id=uuid.uuid4().hex,
+            office_code=self.config.office.code,
+            counter_id=self.config.office.counter_id,
+            registrar=self.config.registrar.name,
+            created_at=now,
+            device_mode=self.device_mode,
+            business=business,
+            updated_at=now,
+        )
+        case = self._initial(case)
+        log.info("case %s (%s) started", case.case_id, business.value)
+        return self._save(case)
+
+    def _initial(self, case: MarriageCase) -> MarriageCase:
+        return case
+
+    # -- capture -------------------------------------------------------------------
+
+    def _party_from(self, role: Role, record: IdentityRecord) -> Party:
+        """A card just read; an unusable document raises InvalidIdentityError and leaves
+        the case as it was."""
+        identity = identity_from_record(record)
+        defects = document_defects(identity, self.today(), self.rules.region_codes)
+        if defects:
+            log.warning("card %s refused: %s", identity.masked_number, "; ".join(defects))
+            raise InvalidIdentityError(reason="；".join(defects))
+        return Party(
+            role=role,
+            identity=identity,
+            photo_png=record.photo_png,
+            read_at=self.clock.now(),
+            reader_name=record.reader_name,
+            central_active_marriage=self._active_marriage(identity.person_key),
+        )
+
+    def _active_marriage(self, person_key: str) -> str | None:
+        try:
+            active = self.central.active_marriage_of(person_key)
+        except CentralUnavailableError as error:
+            log.warning("live check deferred: %s", error)
+            return None
+        return active.certificate_no if active else ""
+
+    def add_document(self, case: MarriageCase, image: CapturedImage, document_class: str) -> MarriageCase:
+        self._require_open(case)
+        document = CapturedDocument(
+            document_id=uuid.uuid4().hex,
+            document_class=document_class,
+            image_png=image.image_png,
+            sha256=hashlib.sha256(image.image_png).hexdigest(),
+            captured_at=image.captured_at,
+            device_name=image.device_name,
+        )
+        return self._save(case, documents=(*case.documents, document))
+
+    def remove_document(self, case: MarriageCase, document_id: str) -> MarriageCase:
+        self._require_open(case)
+        return self._save(case, documents=tuple(d for d in case.documents if d.document_id != document_id))
+
+    def form_text(self, case: MarriageCase, form: SignedForm, role: Role) -> str:
+        """What the pad shows and the party signs."""
+        text = form_text(case, form, role)
+        if text is None:
+            raise WorkflowError(reason="签名前须先读取证件并录入表格内容")
+        return text
+
+    def sign(self, case: MarriageCase, form: SignedForm, role: Role, capture: SignatureCapture) -> MarriageCase:
+        self._require_open(case)
+        text = self.form_text(case, form, role)
+        strokes = [[[p.x, p.y, p.t_ms, p.pressure] for p in stroke] for stroke in capture.strokes]
+        if not strokes or sum(len(s) for s in strokes) < 5:
+            raise WorkflowError(reason="签名笔迹过短，请当事人重新签名")
+        signature = Signature(
+            role=role,
+            strokes_json=json.dumps(strokes, separators=(",", ":")),
+            image_png=capture.image_png,
+            declaration_sha256=text_sha256(text),
+            signed_at=capture.captured_at,
+            device_name=capture.device_name,
+            form=form,
+        )
+        kept = [s for s in case.form_signatures if (s.form, s.role) != (form, role)]
+        # In the local store's order, so a case read back equals the one saved.
+        ordered = sorted((*kept, signature), key=lambda s: (str(s.form), s.role.value))
+        return self._save(case, form_signatures=tuple(ordered))
+
+    # -- judgement -------------------------------------------------------------------
+
+    def judge(self, case: MarriageCase) -> tuple[Verdict | None, list[RuleResult]]:
+        return business_case_results(case, self.today(), self.office_kind, self.rules)
+
+    def evaluate(self, case: MarriageCase) -> list[RuleResult]:
+        return self.judge(case)[1]
+
+    def blockers(self, case: MarriageCase) -> list[RuleResult]:
+        return [r for r in self.evaluate(case) if not r.passed]
+
+    def applicable_law(self) -> str:
+        return self.rules.policy.era_on(self.today()).citation
+
+    def refusal_grounds(self, case: MarriageCase) -> list[RuleResult]:
+        return refusal_grounds(self.evaluate(case))
+
+    def refuse(self, case: MarriageCase) -> MarriageCase:
+        """不予受理 / 不予办理 / 不予补领: closes the case with its legal grounds (the
+        counter prints the notice on request)."""
+        self._require_open(case)
+        grounds = self.refusal_grounds(case)
+        if not grounds:
+            raise WorkflowError(reason="没有不符合条件的情形，不能作不予办理处理")
+        log.info("case %s refused: %s", case.case_id, ",".join(r.rule_id for r in grounds))
+        return self._save(case, status=CaseStatus.REFUSED, step=MarriageStep.DONE)
+
+    def cancel(self, case: MarriageCase) -> MarriageCase:
+        self._require_open(case)
+        log.info("case %s cancelled at %s", case.case_id, case.step.value)
+        return self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE)
+
+    # -- the central write -------------------------------------------------------------
+
+    def _commit(
+        self,
+        case: MarriageCase,
+        send: Callable[[MarriageCase, str], tuple[Registration, Mapping[str, object]]],
+    ) -> MarriageCase:
+        """Creates the client UUID once (saved before the first attempt), sends, and saves
+        the outcome. `send(case, client_uuid)` returns the acknowledgement and the case
+        fields it changes."""
+        if case.registration is not None:
+            return case
+        stored = self.store.load_case(case.case_id)
+        if stored is not None and stored.registration_uuid is not None:
+            case = stored  # a resend: the stored case is the truth
+            if case.registration is not None:
+                return case
+        if case.registration_uuid is None:
+            self._require_open(case)
+            problems = self.blockers(case)
+            if problems:
+                raise WorkflowError(reason="；".join(r.message for r in problems))
+            case = self._save(case, registration_uuid=str(uuid.uuid4()), step=MarriageStep.REGISTER)
+        elif case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
+            raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再提交")
+        assert case.registration_uuid is not None
+        try:
+            registration, changes = send(case, case.registration_uuid)
+        except CentralUnavailableError as error:
+            # Outcome unknown: the UUID stays, F12 resends it.
+            self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=error.message)
+            raise
+        except (SimulatedDevicesRefusedError, PayloadConflictError) as error:
+            self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, central_error=error.message)
+            raise
+        except AppError as error:
+            # A business answer (CentralStateError): nothing was written centrally, so the
+            # UUID is dropped and the case can be corrected or refused.
+            self._save(case, registration_uuid=None, status=CaseStatus.OPEN, central_error=error.message)
+            raise
+        log.info("case %s acknowledged as %s", case.case_id, registration.certificate_no)
+        return self._save(
+            case,
+            registration=registration,
+            status=CaseStatus.REGISTERED,
+            step=MarriageStep.ISSUE,
+            central_error="",
+            **changes,
+        )
+
+    # -- issue ---------------------------------------------------------------------------
+
+    def mark_issued(
+        self, case: MarriageCase, forms: tuple[str, ...], *, form_files: Mapping[str, bytes] | None = None
+    ) -> MarriageCase:
+        """Closes the case as issued and queues its archive package (app.sync)."""
+        if case.registration is None:
+            raise WorkflowError(reason="中心库尚未确认，不能出具文书")
+        printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
+        issued = replace(
+            case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
+        )
+        return self.sync.enqueue_archive(issued, build_archive_package(issued, form_files or {}))
+
+    def wait_or_refuse(self, case: MarriageCase) -> list[RuleResult]:
+        """Failed rules that say "come back later" (WAIT), for the counter's explanation."""
+        return [r for r in self.evaluate(case) if not r.passed and r.consequence is Consequence.WAIT]
