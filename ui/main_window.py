@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -18,30 +20,64 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.bootstrap import CounterServices, default_output_dir
-from app.domain.case import STEP_ORDER, CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
-from app.errors import OutputError, WorkflowError
+from app.domain.case import (
+    STEP_ORDER,
+    Business,
+    CaseStatus,
+    DeviceMode,
+    MarriageCase,
+    MarriageStep,
+    Role,
+    Voluntariness,
+)
+from app.domain.divorce import (
+    ApplicationOnRecord,
+    CertificateCopies,
+    CertificateKind,
+    DivorceAgreement,
+    Finding,
+    SignedForm,
+    parse_receipt_no,
+)
+from app.errors import AppError, OutputError, WorkflowError
+from app.rules.engine import office_calendar
+from app.rules.periods import DivorcePeriods, divorce_periods
 from app.store.local import CaseSummary
+from app.workflow.business import BusinessWorkflow
+from app.workflow.divorce import DIVORCE_BUSINESSES, DivorceWorkflow
+from app.workflow.marriage import MarriageWorkflow
+from app.workflow.reissue import ReissueWorkflow
+from devices.barcode.base import BarcodeDecoder
+from devices.barcode.types import Barcode
 from devices.base import Device
 from devices.camera.base import DocumentCamera
-from devices.camera.types import DocumentClass
+from devices.camera.types import CapturedImage, DocumentClass
 from devices.id_reader.base import IdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
 from ui.bridge import OpRunner
 from ui.i18n import error_text
 from ui.pages.base import CasePage
+from ui.pages.business import BusinessPage, ReceiptBox, application_status_text, set_button_text
 from ui.pages.declarations import DeclarationsPage
+from ui.pages.divorce_application import DivorceApplicationPage
+from ui.pages.divorce_registration import DivorceRegistrationPage
+from ui.pages.divorce_withdrawal import DivorceWithdrawalPage
 from ui.pages.documents import DocumentsPage
 from ui.pages.done import DonePage
 from ui.pages.identify import IdentifyPage
 from ui.pages.issue import IssuePage
 from ui.pages.register import RegisterPage
+from ui.pages.reissue import ReissuePage
 from ui.pages.review import ReviewPage
+from ui.print.divorce_forms import refusal_notice
 from ui.print.forms import OfficeInfo, marriage_certificate, marriage_declaration, marriage_review_form
 from ui.print.layout import FormDocument
 from ui.print.renderer import print_document, write_pdf
@@ -49,6 +85,66 @@ from ui.sync_panel import SyncPanel
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+A = TypeVar("A")
+B = TypeVar("B")
+
+# The key and the workflow of each business started from the main window (Ctrl+N stays
+# the marriage, as it always was).
+NEW_CASE_KEYS: dict[Business, str] = {
+    Business.MARRIAGE: "Ctrl+N",
+    Business.DIVORCE_APPLICATION: "Ctrl+D",
+    Business.DIVORCE_WITHDRAWAL: "Ctrl+Shift+D",
+    Business.DIVORCE_REGISTRATION: "Ctrl+R",
+    Business.REISSUE: "Ctrl+B",
+}
+# Expiry of applications whose issue window has passed (deemed withdrawn) is a central
+# write: run at start-up and then at most once an hour, when the list is refreshed.
+EXPIRY_INTERVAL = timedelta(hours=1)
+APPLICATIONS_REFRESH_MS = 10 * 60 * 1000
+
+
+def both_results(first: Future[A], second: Callable[[A], Future[B]]) -> Future[tuple[A, B]]:
+    """A future of two device operations in a row (e.g. the camera's image, then the
+    barcode decoder's answer on it): the second starts from the first one's completion
+    callback, so no thread waits in between."""
+    outcome: Future[tuple[A, B]] = Future()
+
+    def fail(done: Future[Any]) -> bool:
+        if done.cancelled():
+            outcome.set_exception(CancelledError())
+            return True
+        error = done.exception()
+        if error is not None:
+            outcome.set_exception(error)
+            return True
+        return False
+
+    def first_done(done: Future[A]) -> None:
+        if fail(done):
+            return
+        result = done.result()
+        try:
+            following = second(result)
+        except Exception as error:
+            outcome.set_exception(error)
+            return
+
+        def second_done(after: Future[B]) -> None:
+            if not fail(after):
+                outcome.set_result((result, after.result()))
+
+        following.add_done_callback(second_done)
+
+    first.add_done_callback(first_done)
+    return outcome
+
+
+def first_qr_text(codes: tuple[Barcode, ...]) -> str | None:
+    """The receipt's QR code: the first QR code found, else None."""
+    for code in codes:
+        if code.symbology.replace(" ", "").lower().startswith("qr") and code.text.strip():
+            return code.text.strip()
+    return None
 
 
 class DeviceStatusRelay(QObject):
@@ -91,13 +187,30 @@ class MainWindow(QMainWindow):
 
         body = QHBoxLayout()
         side = QVBoxLayout()
-        self.new_button = QPushButton(self.tr("New case (Ctrl+N)"))
-        self.new_button.setShortcut(QKeySequence("Ctrl+N"))
         self.queue = QListWidget()
-        self.queue.setMaximumWidth(280)
+        self.queue.setMaximumWidth(320)
         side.addWidget(QLabel(self.tr("Cases today (Ctrl+L)")))
         side.addWidget(self.queue, 1)
-        side.addWidget(self.new_button)
+        labels = self.business_names(with_keys=True)
+        self.business_buttons: dict[Business, QPushButton] = {}
+        for business, key in NEW_CASE_KEYS.items():
+            button = QPushButton(labels[business])
+            button.setShortcut(QKeySequence(key))
+            button.setMaximumWidth(320)
+            button.clicked.connect(lambda _=False, b=business: self.new_business_case(b))
+            self.business_buttons[business] = button
+            side.addWidget(button)
+        self.new_button = self.business_buttons[Business.MARRIAGE]
+        self.applications = QTreeWidget()
+        self.applications.setMaximumWidth(320)
+        self.applications.setRootIsDecorated(False)
+        self.applications.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.applications.setHeaderLabels([
+            self.tr("Receipt number"), self.tr("Received (T0)"), self.tr("Cooling-off ends"),
+            self.tr("Issue window ends"), self.tr("Status"),
+        ])
+        side.addWidget(QLabel(self.tr("Divorce applications of this office (Ctrl+Shift+A)")))
+        side.addWidget(self.applications, 1)
         body.addLayout(side)
 
         main = QVBoxLayout()
@@ -111,7 +224,17 @@ class MainWindow(QMainWindow):
             page = page_class(self)
             self.pages[page.step] = page
             self.stack.addWidget(page)
-        self.empty = QLabel(self.tr("Press Ctrl+N to start a case for the next couple."))
+        self.business_pages: dict[Business, BusinessPage] = {}
+        for business_page_class in (DivorceApplicationPage, DivorceWithdrawalPage, DivorceRegistrationPage,
+                                    ReissuePage):
+            business_page = business_page_class(self)
+            self.business_pages[business_page.business] = business_page
+            self.stack.addWidget(business_page)
+        self.empty = QLabel(self.tr(
+            "Press Ctrl+N to start a marriage registration for the next couple.\n"
+            "Ctrl+D: divorce application · Ctrl+Shift+D: withdrawal of a divorce application · "
+            "Ctrl+R: divorce registration (second visit) · Ctrl+B: certificate reissue"
+        ))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
         main.addWidget(self.stack, 1)
@@ -155,7 +278,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.busy_label)
         self.ops.busy_changed.connect(lambda busy: self.busy_label.setText(self.tr("Working…") if busy else ""))
 
-        self.new_button.clicked.connect(self.new_case)
         self.back_button.clicked.connect(lambda: self._move(-1))
         self.next_button.clicked.connect(lambda: self._move(+1))
         self.refuse_button.clicked.connect(self.refuse_case)
@@ -163,6 +285,13 @@ class MainWindow(QMainWindow):
         self.queue.itemActivated.connect(self._on_queue_activated)
         self.queue.itemClicked.connect(self._on_queue_activated)
         QShortcut(QKeySequence("Ctrl+L"), self, self.queue.setFocus)
+        self._last_expiry: datetime | None = None
+        self.applications.itemActivated.connect(self._on_application_activated)
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._focus_applications)
+        self.applications_timer = QTimer(self)
+        self.applications_timer.setInterval(APPLICATIONS_REFRESH_MS)
+        self.applications_timer.timeout.connect(self.refresh_applications)
+        self.applications_timer.start()
         self._show_case(None)
         self.startup()
 
@@ -269,18 +398,33 @@ class MainWindow(QMainWindow):
         self._step_running = False
         self._show_case(case)
 
+    def _step_done_then(self, then: Callable[[MarriageCase], None] | None) -> Callable[[MarriageCase], None]:
+        if then is None:
+            return self._step_done
+
+        def done(case: MarriageCase) -> None:
+            self._step_done(case)
+            then(case)
+
+        return done
+
     def _step_failed(self, error: BaseException) -> None:
         self._step_running = False
         self._show_failure(error)
 
-    def apply(self, fn: Callable[[MarriageCase], MarriageCase]) -> None:
-        """Runs a workflow step on the current case and shows the case it returns."""
+    def apply(
+        self, fn: Callable[[MarriageCase], MarriageCase], then: Callable[[MarriageCase], None] | None = None
+    ) -> None:
+        """Runs a workflow step on the current case and shows the case it returns; then
+        `then(case)` on the GUI thread, if given."""
         case = self._case_step_allowed()
         if case is None:
             return
         self._step_running = True
         case_id = case.case_id
-        self.ops.run(lambda: fn(self._latest(case_id)), self._succeeded(self._step_done), self._step_failed)
+        self.ops.run(
+            lambda: fn(self._latest(case_id)), self._succeeded(self._step_done_then(then)), self._step_failed
+        )
 
     def apply_with_device(
         self, start: Callable[[MarriageCase], Future[R]], then: Callable[[MarriageCase, R], MarriageCase]
@@ -311,6 +455,7 @@ class MainWindow(QMainWindow):
         """Resumes the newest unfinished case, as it was when the counter stopped."""
         self.run(self.services.store.latest_open_case, self._resume)
         self.run(self.services.central.ping, lambda _ok: self._update_central())
+        self.refresh_applications()
 
     def _resume(self, case: MarriageCase | None) -> None:
         if case is not None:
@@ -321,13 +466,17 @@ class MainWindow(QMainWindow):
         if case is None:
             self.case = None
             self.stack.setCurrentWidget(self.empty)
+            self._show_marriage_navigation(True)
             for button in (self.back_button, self.next_button, self.refuse_button, self.cancel_button):
                 button.setEnabled(False)
+        elif case.business is not Business.MARRIAGE:
+            self._show_business_case(case)
         else:
             page = self.pages[case.step]
             page.show_case(case)  # may raise: then the screen and self.case stay as they were
             self.case = case
             self.stack.setCurrentWidget(page)
+            self._show_marriage_navigation(True)
             editable = case.status in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL)
             index = STEP_ORDER.index(case.step)
             self.back_button.setEnabled(editable and 0 < index <= STEP_ORDER.index(MarriageStep.REGISTER))
@@ -340,7 +489,43 @@ class MainWindow(QMainWindow):
         self._refresh_queue()
         self.case_changed.emit(case)
 
+    def _show_business_case(self, case: MarriageCase) -> None:
+        """A divorce or reissue case: its own page, no marriage step navigation."""
+        page = self.business_pages[case.business]
+        page.show_case(case)  # may raise: then the screen and self.case stay as they were
+        self.case = case
+        self.stack.setCurrentWidget(page)
+        self._show_marriage_navigation(False)
+        editable = case.status in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL)
+        grounds = page.workflow.refusal_grounds(case)
+        settled = case.registration_uuid is None
+        self.refuse_button.setEnabled(editable and settled and bool(grounds))
+        self.cancel_button.setEnabled(editable and settled)
+
+    def _show_marriage_navigation(self, marriage: bool) -> None:
+        """Back / next walk the marriage steps; the other businesses have one page. The
+        refusal of those prints the notice, and the button says so."""
+        self.back_button.setVisible(marriage)
+        self.next_button.setVisible(marriage)
+        if marriage:
+            self.back_button.setEnabled(False)
+            self.next_button.setEnabled(False)
+            label = self.tr("Refuse registration (Ctrl+Shift+R)")
+        else:
+            label = self.tr("Refuse and print the notice (Ctrl+Shift+R)")
+        if self.refuse_button.text() != label:
+            set_button_text(self.refuse_button, label, "Ctrl+Shift+R")
+
     def _update_steps(self) -> None:
+        if self.case is not None and self.case.business is not Business.MARRIAGE:
+            names, current = self.business_pages[self.case.business].current_progress()
+            title = self.business_names()[self.case.business]
+            parts = [f"<b>{title}</b>"]
+            for index, name in enumerate(names):
+                style = "color:#0b5cad;font-weight:bold;" if index == current else "color:#777;"
+                parts.append(f"<span style='{style}'>{index + 1} {name}</span>")
+            self.steps_label.setText(" › ".join(parts))
+            return
         names = [self.tr("Identify"), self.tr("Documents"), self.tr("Declarations"), self.tr("Review"),
                  self.tr("Register"), self.tr("Issue")]
         current = STEP_ORDER.index(self.case.step) if self.case else -1
@@ -363,8 +548,15 @@ class MainWindow(QMainWindow):
             CaseStatus.REGISTERED: self.tr("registered"), CaseStatus.ISSUED: self.tr("issued"),
             CaseStatus.REFUSED: self.tr("refused"), CaseStatus.CANCELLED: self.tr("cancelled"),
         }
+        business_names = self.business_names()
         for summary in summaries:
-            text = f"{summary.title}\n{status_text.get(summary.status, summary.status)}"
+            title = summary.title
+            status = status_text.get(summary.status, summary.status)
+            if summary.business is not Business.MARRIAGE:
+                title = f"[{business_names[summary.business]}] {title}"
+                if summary.status is CaseStatus.REGISTERED:
+                    status = self._committed_text(summary.business)
+            text = f"{title}\n{status}"
             if summary.certificate_no:
                 text += f"  {summary.certificate_no}"
             if summary.central_error:
@@ -385,7 +577,7 @@ class MainWindow(QMainWindow):
 
     def _device_names(self) -> dict[str, str]:
         return {"id_reader": self.tr("ID reader"), "camera": self.tr("Camera"),
-                "signature_pad": self.tr("Signature pad")}
+                "signature_pad": self.tr("Signature pad"), "barcode": self.tr("Barcode reader")}
 
     def _show_device(self, status: DeviceStatus) -> None:
         names = self._device_names()
@@ -410,10 +602,79 @@ class MainWindow(QMainWindow):
             self.central_label.setStyleSheet("color: #1b7a1b; padding: 0 6px;")
             self.central_label.setToolTip(self.services.config.central_url.split("@")[-1])
 
+    # Businesses ----------------------------------------------------------------------------
+
+    def business_names(self, *, with_keys: bool = False) -> dict[Business, str]:
+        if with_keys:
+            return {
+                Business.MARRIAGE: self.tr("Marriage registration (Ctrl+N)"),
+                Business.DIVORCE_APPLICATION: self.tr("Divorce application (Ctrl+D)"),
+                Business.DIVORCE_WITHDRAWAL: self.tr("Withdraw a divorce application (Ctrl+Shift+D)"),
+                Business.DIVORCE_REGISTRATION: self.tr("Divorce registration, second visit (Ctrl+R)"),
+                Business.REISSUE: self.tr("Reissue a certificate (Ctrl+B)"),
+            }
+        return {
+            Business.MARRIAGE: self.tr("Marriage registration"),
+            Business.DIVORCE_APPLICATION: self.tr("Divorce application"),
+            Business.DIVORCE_WITHDRAWAL: self.tr("Withdrawal of a divorce application"),
+            Business.DIVORCE_REGISTRATION: self.tr("Divorce registration (second visit)"),
+            Business.REISSUE: self.tr("Certificate reissue"),
+        }
+
+    def _committed_text(self, business: Business) -> str:
+        """What REGISTERED means for each business, in the queue."""
+        return {
+            Business.DIVORCE_APPLICATION: self.tr("accepted"),
+            Business.DIVORCE_WITHDRAWAL: self.tr("withdrawn"),
+            Business.DIVORCE_REGISTRATION: self.tr("divorce registered"),
+            Business.REISSUE: self.tr("certificate number allocated"),
+        }.get(business, self.tr("registered"))
+
+    def workflow_for(self, business: Business) -> MarriageWorkflow | DivorceWorkflow | ReissueWorkflow:
+        """The workflow of a case, by its business (every step dispatches through here)."""
+        if business is Business.MARRIAGE:
+            return self.services.workflow
+        if business in DIVORCE_BUSINESSES:
+            return self.services.divorce
+        if business is Business.REISSUE:
+            return self.services.reissue
+        raise ValueError(f"no workflow for {business}")
+
+    def business_workflow(self, business: Business) -> BusinessWorkflow:
+        workflow = self.workflow_for(business)
+        if not isinstance(workflow, BusinessWorkflow):
+            raise ValueError(f"{business} is the marriage workflow")
+        return workflow
+
+    def _current_business_workflow(self) -> BusinessWorkflow | None:
+        """The open case's workflow when it is a divorce or reissue case; otherwise says
+        why not in the error bar."""
+        case = self.case
+        if case is None or case.business is Business.MARRIAGE:
+            self.error_bar.show_message(error_text(WorkflowError(
+                reason=self.tr("open a divorce or reissue case first"))))
+            return None
+        return self.business_workflow(case.business)
+
     # Actions (each button's slot) -------------------------------------------------------
 
     def new_case(self) -> None:
         self.run(self.services.workflow.start_case, self._show_case)
+
+    def new_business_case(self, business: Business) -> None:
+        """Ctrl+N (marriage), Ctrl+D, Ctrl+Shift+D, Ctrl+R, Ctrl+B."""
+        if business is Business.MARRIAGE:
+            self.new_case()
+            return
+        workflow = self.business_workflow(business)
+        self.run(lambda: workflow.start_case(business), self._show_new_business_case)
+
+    def _show_new_business_case(self, case: MarriageCase) -> None:
+        self._show_case(case)
+        receipt = getattr(self.business_pages[case.business], "receipt", None)
+        if isinstance(receipt, ReceiptBox):
+            receipt.number.clear()
+            receipt.number.setFocus()  # typing the number and Enter works at once; F4 scans
 
     def _device(self, kind: str) -> Device | None:
         device = self.services.devices.get(kind)
@@ -426,8 +687,15 @@ class MainWindow(QMainWindow):
 
     def read_card(self, role: Role) -> None:
         reader = self._device("id_reader")
-        if isinstance(reader, IdReader):
-            workflow = self.services.workflow
+        if not isinstance(reader, IdReader):
+            return
+        business = self.case.business if self.case is not None else Business.MARRIAGE
+        workflow = self.workflow_for(business)
+        if isinstance(workflow, ReissueWorkflow):
+            reissue = workflow
+            self.apply_with_device(lambda _: reader.read_card(),
+                                   lambda case, record: reissue.record_party(case, record))
+        else:
             self.apply_with_device(lambda _: reader.read_card(),
                                    lambda case, record: workflow.record_party(case, role, record))
 
@@ -437,12 +705,13 @@ class MainWindow(QMainWindow):
     def capture_document(self, document_class: str) -> None:
         camera = self._device("camera")
         if isinstance(camera, DocumentCamera):
-            workflow = self.services.workflow
+            workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
             self.apply_with_device(lambda _: camera.capture(DocumentClass(document_class)),
                                    lambda case, image: workflow.add_document(case, image, document_class))
 
     def remove_document(self, document_id: str) -> None:
-        self.apply(lambda case: self.services.workflow.remove_document(case, document_id))
+        workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
+        self.apply(lambda case: workflow.remove_document(case, document_id))
 
     def sign_declaration(self, role: Role) -> None:
         pad = self._device("signature_pad")
@@ -463,14 +732,150 @@ class MainWindow(QMainWindow):
         target = STEP_ORDER[STEP_ORDER.index(self.case.step) + delta]
         self.apply(lambda case: self.services.workflow.go_to(case, target))
 
+    def sign_form(self, form: SignedForm, role: Role) -> None:
+        """A divorce or reissue form signed on the pad; the pad shows the exact text."""
+        pad = self._device("signature_pad")
+        workflow = self._current_business_workflow()
+        if not isinstance(pad, SignaturePad) or workflow is None:
+            return
+
+        def start(case: MarriageCase) -> Future[Any]:
+            text = workflow.form_text(case, form, role)  # WorkflowError while the form is incomplete
+            return pad.capture_signature(case.parties[role].identity.name, text)
+
+        self.apply_with_device(start, lambda case, capture: workflow.sign(case, form, role, capture))
+
+    def find_marriage(self, certificate_no: str) -> None:
+        """First visit: the 结婚证字号 typed when the cards did not lead to the marriage."""
+        number = certificate_no.strip()
+        if not number:
+            self.error_bar.show_message(error_text(WorkflowError(
+                reason=self.tr("type the marriage certificate number first"))))
+            return
+        divorce = self.services.divorce
+        self.apply(lambda case: divorce.find_marriage(case, number))
+
+    def find_application(self, receipt_no: str) -> None:
+        """Withdrawal and second visit: the receipt number typed (Enter)."""
+        number = receipt_no.strip()
+        if not number:
+            self.error_bar.show_message(error_text(WorkflowError(
+                reason=self.tr("type the receipt number, or press F4 to scan the receipt"))))
+            return
+        divorce = self.services.divorce
+        self.apply(lambda case: divorce.find_application(case, number))
+
+    def scan_receipt(self) -> None:
+        """F4: the receipt under the camera, its QR code decoded by the barcode reader,
+        the application looked up; the image is kept with the case's materials."""
+        camera = self._device("camera")
+        decoder = self._device("barcode")
+        if not isinstance(camera, DocumentCamera) or not isinstance(decoder, BarcodeDecoder):
+            return
+        divorce = self.services.divorce
+        no_code = self.tr(
+            "no QR code was found on the captured image. Lay the receipt flat under the camera, QR code up, and "
+            "press F4 again, or type the receipt number and press Enter"
+        )
+        not_receipt = self.tr("the QR code found is not a divorce receipt number: {text}")
+
+        def start(_case: MarriageCase) -> Future[tuple[CapturedImage, tuple[Barcode, ...]]]:
+            return both_results(camera.capture(DocumentClass.RECEIPT), lambda image: decoder.decode(image.image_png))
+
+        def then(case: MarriageCase, scanned: tuple[CapturedImage, tuple[Barcode, ...]]) -> MarriageCase:
+            image, codes = scanned
+            text = first_qr_text(codes)
+            if text is None:
+                raise WorkflowError(reason=no_code)
+            if parse_receipt_no(text) is None:
+                raise WorkflowError(reason=not_receipt.format(text=text[:40]))
+            found = divorce.find_application(case, text)
+            return divorce.add_document(found, image, DocumentClass.RECEIPT.value)
+
+        self.apply_with_device(start, then)
+
+    def set_certificate_copies(self, copies: CertificateCopies) -> None:
+        divorce = self.services.divorce
+        self.apply(lambda case: divorce.set_certificate_copies(case, copies))
+
+    def record_findings(self, intent: Finding, capacity: Finding) -> None:
+        divorce = self.services.divorce
+        self.apply(lambda case: divorce.record_findings(case, intent=intent, capacity=capacity))
+
+    def record_interview(self, role: Role, wishes_to_divorce: bool, agrees_with_agreement: bool, remarks: str) -> None:
+        divorce = self.services.divorce
+        self.apply(lambda case: divorce.record_interview(
+            case, role, wishes_to_divorce=wishes_to_divorce, agrees_with_agreement=agrees_with_agreement,
+            remarks=remarks,
+        ))
+
+    def set_agreement(self, agreement: DivorceAgreement) -> None:
+        divorce = self.services.divorce
+        self.apply(lambda case: divorce.set_agreement(case, agreement))
+
+    def choose_certificate(self, kind: CertificateKind, reason: str) -> None:
+        reissue = self.services.reissue
+        self.apply(lambda case: reissue.choose_certificate(case, kind, reason))
+
     def refuse_case(self) -> None:
-        self.apply(self.services.workflow.refuse)
+        """Ctrl+Shift+R. A marriage is refused as it always was; the other businesses also
+        print their notice (不予受理 / 不予办理 …) with the grounds' messages."""
+        case = self.case
+        if case is None or case.business is Business.MARRIAGE:
+            self.apply(self.services.workflow.refuse)
+            return
+        workflow = self.business_workflow(case.business)
+        grounds: list[str] = []
+
+        def refuse(current: MarriageCase) -> MarriageCase:
+            grounds[:] = [r.message for r in workflow.refusal_grounds(current)]
+            return workflow.refuse(current)
+
+        self.apply(refuse, then=lambda refused: self.write_refusal_notice(refused, grounds))
+
+    def write_refusal_notice(self, case: MarriageCase, grounds: list[str]) -> None:
+        if not case.parties:
+            self.statusBar().showMessage(
+                self.tr("No refusal notice was printed: no party's identity document was read."), 10000
+            )
+            return
+        page = self.business_pages[case.business]
+        on = self.business_workflow(case.business).today()
+        try:
+            notice = refusal_notice(case, self.office(), page.refusal_title, grounds, on)
+        except Exception as error:
+            log.exception("refusal notice of case %s not built", case.case_id)
+            self._show_failure(OutputError(detail=str(error)))
+            return
+        if self._write_forms(case, [("refusal-notice.pdf", notice)]) is not None:
+            self.statusBar().showMessage(
+                self.tr("Refusal notice saved to {folder}").format(folder=self.output_dir(case)), 10000
+            )
 
     def cancel_case(self) -> None:
-        self.apply(self.services.workflow.cancel)
+        workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
+        self.apply(workflow.cancel)
 
     def register_case(self) -> None:
-        self.apply(self.services.workflow.register)
+        """F12 on the marriage register page."""
+        self.commit_case()
+
+    def commit_case(self) -> None:
+        """F12: the central write of the open case's business (register a marriage,
+        accept / withdraw / register a divorce, issue a reissued certificate)."""
+        business = self.case.business if self.case else Business.MARRIAGE
+        if business is Business.MARRIAGE:
+            self.apply(self.services.workflow.register)
+            return
+        divorce, reissue = self.services.divorce, self.services.reissue
+        commits: dict[Business, Callable[[MarriageCase], MarriageCase]] = {
+            Business.DIVORCE_APPLICATION: divorce.accept,
+            Business.DIVORCE_WITHDRAWAL: divorce.withdraw,
+            Business.DIVORCE_REGISTRATION: divorce.register,
+            Business.REISSUE: reissue.issue,
+        }
+        then = (lambda _case: self.refresh_applications()) if business in DIVORCE_BUSINESSES else None
+        self.apply(commits[business], then=then)
 
     # Issue ----------------------------------------------------------------------------------
 
@@ -479,6 +884,8 @@ class MainWindow(QMainWindow):
         return OfficeInfo(office.code, office.name, self.services.config.registrar.name)
 
     def forms_for(self, case: MarriageCase) -> list[tuple[str, FormDocument]]:
+        if case.business is not Business.MARRIAGE:
+            return self.business_pages[case.business].forms_for(case)
         office = self.office()
         forms: list[tuple[str, FormDocument]] = []
         for role in (Role.A, Role.B):
@@ -497,28 +904,117 @@ class MainWindow(QMainWindow):
         case = self.case
         if case is None or case.registration is None:
             return
+        try:
+            forms = self.forms_for(case)
+        except Exception as error:
+            log.exception("forms of case %s not built", case.case_id)
+            self._show_failure(OutputError(detail=str(error)))
+            return
+        files = self._write_forms(case, forms)
+        if files is None:
+            return
+        folder = self.output_dir(case)
+        self.statusBar().showMessage(self.tr("Forms saved to {folder}").format(folder=folder), 10000)
+        names = tuple(name for name, _ in forms)
+        workflow = self.workflow_for(case.business)
+        self.apply(lambda c: workflow.mark_issued(c, names, form_files=files))
+
+    def _write_forms(self, case: MarriageCase, forms: list[tuple[str, FormDocument]]) -> dict[str, bytes] | None:
+        """The PDFs in the case's folder, printed when there is a default printer; the
+        files' bytes (the archive's copies), or None after showing why not."""
         from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
         folder = self.output_dir(case)
-        # Painting stays on the GUI thread (QPainter text on a paged device); five forms
-        # take well under a second here. Failures get a code, never a traceback.
+        # Painting stays on the GUI thread (QPainter text on a paged device); the ten forms
+        # of a divorce take well under a second here. Failures get a code, never a traceback.
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            forms = self.forms_for(case)
             for file_name, document in forms:
                 write_pdf(document, folder / file_name)
             printer_info = QPrinterInfo.defaultPrinter()
             if not printer_info.isNull():
                 for _, document in forms:
                     print_document(document, QPrinter(printer_info, QPrinter.PrinterMode.HighResolution))
-            files = {name: (folder / name).read_bytes() for name, _ in forms}  # the archive's copies
+            return {name: (folder / name).read_bytes() for name, _ in forms}
         except Exception as error:
             log.exception("forms of case %s not produced", case.case_id)
             self._show_failure(OutputError(detail=str(error)))
+            return None
+
+    # This office's divorce applications --------------------------------------------------------
+
+    def refresh_applications(self) -> None:
+        """The list of this office's applications, read off the GUI thread. Expiry (a
+        central write) runs first at start-up and then at most once an hour."""
+        divorce = self.services.divorce
+        now = divorce.clock.now()
+        expire = self._last_expiry is None or not (timedelta(0) <= now - self._last_expiry < EXPIRY_INTERVAL)
+        if expire:
+            self._last_expiry = now
+
+        def read() -> list[tuple[ApplicationOnRecord, DivorcePeriods]]:
+            if expire:
+                try:
+                    expired = divorce.expire_applications()
+                except AppError as error:
+                    log.warning("expiry of divorce applications deferred: %s", error)
+                else:
+                    if expired:
+                        log.info("%d divorce application(s) deemed withdrawn", len(expired))
+            calendar = office_calendar(divorce.rules)
+            return [(a, divorce_periods(a.accepted_on, calendar)) for a in divorce.office_applications()]
+
+        self.run_quietly(read, self._fill_applications)
+
+    def _fill_applications(self, rows: list[tuple[ApplicationOnRecord, DivorcePeriods]]) -> None:
+        current = self.applications.currentItem()
+        selected = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        self.applications.clear()
+        for application, periods in reversed(rows):  # newest first
+            item = QTreeWidgetItem([
+                application.receipt_no,
+                f"{application.accepted_on:%Y-%m-%d}",
+                f"{periods.cooling_off_end:%Y-%m-%d}",
+                f"{periods.issue_window_end:%Y-%m-%d}",
+                application_status_text(application.status),
+            ])
+            item.setData(0, Qt.ItemDataRole.UserRole, application.receipt_no)
+            item.setData(1, Qt.ItemDataRole.UserRole, application.status)
+            item.setToolTip(0, self.tr("Enter: start the divorce registration (second visit) with this receipt"))
+            self.applications.addTopLevelItem(item)
+            if application.receipt_no == selected:
+                self.applications.setCurrentItem(item)
+        first = self.applications.topLevelItem(0)
+        if self.applications.hasFocus() and self.applications.currentItem() is None and first is not None:
+            self.applications.setCurrentItem(first)
+        for column in range(self.applications.columnCount()):
+            self.applications.resizeColumnToContents(column)
+
+    def _focus_applications(self) -> None:
+        self.applications.setFocus()
+        first = self.applications.topLevelItem(0)
+        if self.applications.currentItem() is None and first is not None:
+            self.applications.setCurrentItem(first)
+        self.refresh_applications()
+
+    def _on_application_activated(self, item: QTreeWidgetItem) -> None:
+        """A pending application: a second-visit case, already holding its receipt."""
+        receipt_no = str(item.data(0, Qt.ItemDataRole.UserRole))
+        if str(item.data(1, Qt.ItemDataRole.UserRole)) != "pending":
+            self.statusBar().showMessage(
+                self.tr("Application {number} is closed: {status}").format(
+                    number=receipt_no, status=application_status_text(str(item.data(1, Qt.ItemDataRole.UserRole)))
+                ),
+                8000,
+            )
             return
-        self.statusBar().showMessage(self.tr("Forms saved to {folder}").format(folder=folder), 10000)
-        names = tuple(name for name, _ in forms)
-        self.apply(lambda c: self.services.workflow.mark_issued(c, names, form_files=files))
+        divorce = self.services.divorce
+        self.run(lambda: divorce.start_case(Business.DIVORCE_REGISTRATION),
+                 lambda case: self._prefill_receipt(case, receipt_no))
+
+    def _prefill_receipt(self, case: MarriageCase, receipt_no: str) -> None:
+        self._show_case(case)
+        self.find_application(receipt_no)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ops.shutdown()

@@ -50,6 +50,9 @@ JOINT_PHOTO = "joint_photo"
 SINGLE_PHOTO = "single_photo"
 
 
+BOTH = (Role.A, Role.B)
+
+
 def other(role: Role) -> Role:
     return Role.B if role is Role.A else Role.A
 
@@ -105,9 +108,11 @@ def signed_current_text(case: MarriageCase, form: SignedForm, role: Role) -> boo
 
 
 def check_signed(case: MarriageCase, rule_id: str, form: SignedForm, title: str, roles: tuple[Role, ...]) -> RuleResult:
-    missing = [
-        case.parties[r].identity.name for r in roles if r in case.parties and not signed_current_text(case, form, r)
-    ]
+    if any(r not in case.parties for r in roles):
+        return RuleResult(
+            rule_id, False, f"须先读取当事人的证件，再当面签署《{title}》", None, Consequence.CANNOT_ACCEPT
+        )
+    missing = [case.parties[r].identity.name for r in roles if not signed_current_text(case, form, r)]
     if missing:
         return RuleResult(
             rule_id, False, f"{'、'.join(missing)}尚未在登记员面前签署《{title}》", None, Consequence.CANNOT_ACCEPT
@@ -267,6 +272,8 @@ def check_finding(finding: Finding, rule_id: str, asked: str, refused: str) -> R
 def check_interviews(case: MarriageCase, details: DivorceDetails) -> RuleResult:
     """2015 规范 Art. 56(1): each party questioned separately; Civil Code 1078: the registry
     registers only when both truly wish to divorce and agree on the arrangements."""
+    if any(r not in case.parties for r in BOTH):
+        return RuleResult("C-DR-ASK", False, "须先读取双方证件，再分别询问", None, Consequence.CANNOT_ACCEPT)
     missing = [p.identity.name for r, p in case.parties.items() if details.interview_of(r) is None]
     if missing:
         return RuleResult(
@@ -332,9 +339,6 @@ def check_record(case: MarriageCase) -> RuleResult:
             Consequence.REFUSE,
         )
     return RuleResult("C-R-RECORD", True, f"已查到原{label}（{reissue.original_certificate_no}）")
-
-
-BOTH = (Role.A, Role.B)
 
 
 def counter_results(case: MarriageCase) -> list[RuleResult]:

@@ -1,5 +1,49 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>AgreementBox</name>
+    <message>
+        <source>Divorce agreement (examined at the counter)</source>
+        <translation>离婚协议书（当场审查）</translation>
+    </message>
+    <message>
+        <source>Children (custody, support, visits):</source>
+        <translation>子女抚养（直接抚养方、抚养费、探望）：</translation>
+    </message>
+    <message>
+        <source>Division of property:</source>
+        <translation>财产分割：</translation>
+    </message>
+    <message>
+        <source>Debts:</source>
+        <translation>债务处理：</translation>
+    </message>
+    <message>
+        <source>Other (housing, economic help):</source>
+        <translation>其他（住房、经济帮助等）：</translation>
+    </message>
+    <message>
+        <source>Write 无 when there is nothing to arrange</source>
+        <translation>没有需要约定的事项时写明“无”</translation>
+    </message>
+    <message>
+        <source>Save the agreement (Alt+S)</source>
+        <translation>保存协议（Alt+S）</translation>
+    </message>
+    <message>
+        <source>not saved yet</source>
+        <translation>尚未保存</translation>
+    </message>
+    <message>
+        <source>saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>changed: save again (both sign again)</source>
+        <translation>已修改：请重新保存（双方须重新签名）</translation>
+    </message>
+</context>
 <context>
     <name>AppError</name>
     <message>
@@ -31,7 +75,7 @@
         <translation>该中心库为正式生产库，拒收使用模拟设备采集的登记。</translation>
     </message>
     <message>
-        <source>The counter's local database failed: {detail}</source>
+        <source>The counter&apos;s local database failed: {detail}</source>
         <translation>本机数据库出错：{detail}</translation>
     </message>
     <message>
@@ -53,6 +97,100 @@
     <message>
         <source>A local archive file no longer matches its recorded SHA-256 ({detail}); it was not sent. Contact IT support: the local copy is kept.</source>
         <translation>本机档案文件与登记的 SHA-256 不一致（{detail}），未上传。请联系信息技术支持，本机副本已保留。</translation>
+    </message>
+</context>
+<context>
+    <name>BusinessPage</name>
+    <message>
+        <source>Refused. The notice gives the parties these grounds:</source>
+        <translation>已不予办理。告知书向当事人载明以下理由：</translation>
+    </message>
+    <message>
+        <source>Case closed unfinished. Nothing was committed for it.</source>
+        <translation>案件未办结即关闭，未向中心库提交任何内容。</translation>
+    </message>
+    <message>
+        <source>Waiting for the central registry: {reason}</source>
+        <translation>等待婚姻登记中心库：{reason}</translation>
+    </message>
+    <message>
+        <source>The case is saved; press F12 to send it again.</source>
+        <translation>案件已保存；按 F12 重新提交。</translation>
+    </message>
+    <message>
+        <source>Grounds for refusal: explain them to the parties; Ctrl+Shift+R refuses and prints the notice.</source>
+        <translation>存在不予办理的情形：请向当事人说明；按 Ctrl+Shift+R 不予办理并打印告知书。</translation>
+    </message>
+    <message>
+        <source>Please come back between {start} and {end}.</source>
+        <translation>请于 {start} 至 {end} 期间再来。</translation>
+    </message>
+    <message>
+        <source>Forms written to {folder}: {forms}</source>
+        <translation>文书已保存至 {folder}：{forms}</translation>
+    </message>
+    <message>
+        <source>Press Ctrl+P to print the forms and finish.</source>
+        <translation>按 Ctrl+P 打印文书并办结。</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>待办</translation>
+    </message>
+    <message>
+        <source>withdrawn</source>
+        <translation>已撤回</translation>
+    </message>
+    <message>
+        <source>registered</source>
+        <translation>已登记</translation>
+    </message>
+    <message>
+        <source>deemed withdrawn</source>
+        <translation>视为撤回</translation>
+    </message>
+    <message>
+        <source>Receipt {number}: received on {date} by office {office}; status: {status}</source>
+        <translation>回执编号 {number}：{date} 由登记机关 {office} 受理；状态：{status}</translation>
+    </message>
+    <message>
+        <source>Marriage certificate {number}, registered on {date} at office {office}</source>
+        <translation>结婚证字号 {number}，{date} 在登记机关 {office} 登记</translation>
+    </message>
+    <message>
+        <source>Spouses: {names}</source>
+        <translation>双方当事人：{names}</translation>
+    </message>
+    <message>
+        <source>Status: in force</source>
+        <translation>状态：婚姻关系存续</translation>
+    </message>
+    <message>
+        <source>Status: dissolved (divorce certificate {number}, {date}, office {office})</source>
+        <translation>状态：婚姻关系已解除（离婚证字号 {number}，{date}，登记机关 {office}）</translation>
+    </message>
+</context>
+<context>
+    <name>DatesBox</name>
+    <message>
+        <source>Dates (counted with the holiday calendar)</source>
+        <translation>期间（按节假日安排计算）</translation>
+    </message>
+    <message>
+        <source>If the application is accepted today:</source>
+        <translation>如今日受理：</translation>
+    </message>
+    <message>
+        <source>Received (T0): {date}</source>
+        <translation>受理日期：{date}</translation>
+    </message>
+    <message>
+        <source>Cooling-off period ends: {date} (either party may withdraw until then, inclusive)</source>
+        <translation>冷静期届满：{date}（含当日，期间内任何一方可撤回申请）</translation>
+    </message>
+    <message>
+        <source>Issue window: {start} to {end} (both parties together, at the accepting office)</source>
+        <translation>申请发证期：{start} 至 {end}（双方共同到受理机关办理）</translation>
     </message>
 </context>
 <context>
@@ -133,9 +271,305 @@
     </message>
 </context>
 <context>
+    <name>DivorceApplicationPage</name>
+    <message>
+        <source>Divorce application (first visit): both spouses in person</source>
+        <translation>离婚登记申请（第一次到场）：双方亲自到场</translation>
+    </message>
+    <message>
+        <source>Party A</source>
+        <translation>当事人甲</translation>
+    </message>
+    <message>
+        <source>Party B</source>
+        <translation>当事人乙</translation>
+    </message>
+    <message>
+        <source>Marriage on record (found from the cards)</source>
+        <translation>婚姻登记档案（按证件自动查找）</translation>
+    </message>
+    <message>
+        <source>Not found? Type the marriage certificate number (e.g. J110101-2026-000001), then Enter</source>
+        <translation>未找到？输入结婚证字号（如 J110101-2026-000001）后按回车</translation>
+    </message>
+    <message>
+        <source>Find marriage (Enter)</source>
+        <translation>查找婚姻登记（回车）</translation>
+    </message>
+    <message>
+        <source>Marriage certificates brought</source>
+        <translation>提交的结婚证</translation>
+    </message>
+    <message>
+        <source>Both certificates (Alt+1)</source>
+        <translation>双方结婚证（Alt+1）</translation>
+    </message>
+    <message>
+        <source>One lost: loss statement (Alt+2)</source>
+        <translation>遗失一本：书面声明（Alt+2）</translation>
+    </message>
+    <message>
+        <source>Both lost: statement and archive copy (Alt+3)</source>
+        <translation>均已遗失：书面声明及档案复印件（Alt+3）</translation>
+    </message>
+    <message>
+        <source>Certificates and statements (camera)</source>
+        <translation>结婚证及声明材料（高拍仪）</translation>
+    </message>
+    <message>
+        <source>Registrar&apos;s findings on asking both parties</source>
+        <translation>登记员询问双方后的认定</translation>
+    </message>
+    <message>
+        <source>Both wish to divorce of their own free will (Alt+I):</source>
+        <translation>双方自愿离婚（Alt+I）：</translation>
+    </message>
+    <message>
+        <source>Both have full civil capacity (Alt+C):</source>
+        <translation>双方均具有完全民事行为能力（Alt+C）：</translation>
+    </message>
+    <message>
+        <source>Signatures on the application form (read on the pad, signed in front of the registrar)</source>
+        <translation>离婚登记申请书签名（在签批屏上阅读，当着登记员签名）</translation>
+    </message>
+    <message>
+        <source>Party {role} signs on the pad ({key})</source>
+        <translation>当事人{role}在签批屏上签名（{key}）</translation>
+    </message>
+    <message>
+        <source>not recorded yet</source>
+        <translation>尚未记录</translation>
+    </message>
+    <message>
+        <source>confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>denied</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Accept the application (F12)</source>
+        <translation>受理申请（F12）</translation>
+    </message>
+    <message>
+        <source>Print the application form and the receipt, finish (Ctrl+P)</source>
+        <translation>打印申请书和受理回执单并办结（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Application accepted. Receipt number {number}</source>
+        <translation>申请已受理。回执编号 {number}</translation>
+    </message>
+    <message>
+        <source>Identify</source>
+        <translation>核验身份</translation>
+    </message>
+    <message>
+        <source>Marriage on record</source>
+        <translation>查档</translation>
+    </message>
+    <message>
+        <source>Certificates</source>
+        <translation>结婚证</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>询问认定</translation>
+    </message>
+    <message>
+        <source>Signatures</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>回执单</translation>
+    </message>
+    <message>
+        <source>Not found yet: read both cards, or type the certificate number.</source>
+        <translation>尚未找到：请读取双方证件，或输入结婚证字号。</translation>
+    </message>
+    <message>
+        <source>Receipt number: {number}</source>
+        <translation>回执编号：{number}</translation>
+    </message>
+</context>
+<context>
+    <name>DivorceRegistrationPage</name>
+    <message>
+        <source>Divorce registration (second visit): both spouses together</source>
+        <translation>离婚登记（第二次到场）：双方共同到场</translation>
+    </message>
+    <message>
+        <source>Party A</source>
+        <translation>当事人甲</translation>
+    </message>
+    <message>
+        <source>Party B</source>
+        <translation>当事人乙</translation>
+    </message>
+    <message>
+        <source>Interview of party A, asked separately</source>
+        <translation>询问当事人甲（单独询问）</translation>
+    </message>
+    <message>
+        <source>Interview of party B, asked separately</source>
+        <translation>询问当事人乙（单独询问）</translation>
+    </message>
+    <message>
+        <source>Signatures in front of the registrar</source>
+        <translation>当着登记员签名</translation>
+    </message>
+    <message>
+        <source>Form to sign:</source>
+        <translation>签署文书：</translation>
+    </message>
+    <message>
+        <source>Party {role} signs the selected form ({key})</source>
+        <translation>当事人{role}签署所选文书（{key}）</translation>
+    </message>
+    <message>
+        <source>Party {role}</source>
+        <translation>当事人{role}</translation>
+    </message>
+    <message>
+        <source>Other materials (camera, optional)</source>
+        <translation>其他材料（高拍仪，可选）</translation>
+    </message>
+    <message>
+        <source>Application and marriage on record</source>
+        <translation>离婚登记申请及婚姻登记档案</translation>
+    </message>
+    <message>
+        <source>Register the divorce (F12)</source>
+        <translation>办理离婚登记（F12）</translation>
+    </message>
+    <message>
+        <source>Print the certificates and forms, finish (Ctrl+P)</source>
+        <translation>打印离婚证及文书并办结（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Divorce registered. Divorce certificate number {number}</source>
+        <translation>离婚登记已完成。离婚证字号 {number}</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>回执单</translation>
+    </message>
+    <message>
+        <source>Identify</source>
+        <translation>核验身份</translation>
+    </message>
+    <message>
+        <source>Interviews</source>
+        <translation>询问</translation>
+    </message>
+    <message>
+        <source>Agreement</source>
+        <translation>离婚协议</translation>
+    </message>
+    <message>
+        <source>Signatures</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Certificates</source>
+        <translation>发证</translation>
+    </message>
+    <message>
+        <source>Scan the receipt (F4) or type its number.</source>
+        <translation>请扫描回执单（F4）或输入回执编号。</translation>
+    </message>
+    <message>
+        <source>Divorce certificate number: {number}</source>
+        <translation>离婚证字号：{number}</translation>
+    </message>
+</context>
+<context>
+    <name>DivorceWithdrawalPage</name>
+    <message>
+        <source>Withdrawal of a divorce application: the withdrawing spouse in person</source>
+        <translation>撤回离婚登记申请：撤回方本人到场</translation>
+    </message>
+    <message>
+        <source>Application and marriage on record</source>
+        <translation>离婚登记申请及婚姻登记档案</translation>
+    </message>
+    <message>
+        <source>Withdrawing party (either spouse)</source>
+        <translation>撤回申请人（任何一方）</translation>
+    </message>
+    <message>
+        <source>Signature on the withdrawal form</source>
+        <translation>撤回离婚登记申请书签名</translation>
+    </message>
+    <message>
+        <source>The withdrawing party signs on the pad (F7)</source>
+        <translation>撤回申请人在签批屏上签名（F7）</translation>
+    </message>
+    <message>
+        <source>Withdraw the application (F12)</source>
+        <translation>撤回申请（F12）</translation>
+    </message>
+    <message>
+        <source>Print the withdrawal form and the confirmation, finish (Ctrl+P)</source>
+        <translation>打印撤回申请书和确认单并办结（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Application {number} withdrawn on {date}.</source>
+        <translation>回执编号 {number} 的申请已于 {date} 撤回。</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>回执单</translation>
+    </message>
+    <message>
+        <source>Identify</source>
+        <translation>核验身份</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>Withdraw</source>
+        <translation>撤回</translation>
+    </message>
+    <message>
+        <source>Confirmation</source>
+        <translation>确认单</translation>
+    </message>
+    <message>
+        <source>Scan the receipt (F4) or type its number.</source>
+        <translation>请扫描回执单（F4）或输入回执编号。</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsBox</name>
+    <message>
+        <source>Capture with the camera (F5)</source>
+        <translation>高拍仪拍摄（F5）</translation>
+    </message>
+    <message>
+        <source>Remove selected (Del)</source>
+        <translation>删除所选（Del）</translation>
+    </message>
+    <message>
+        <source>Document type:</source>
+        <translation>材料类型：</translation>
+    </message>
+</context>
+<context>
     <name>DocumentsPage</name>
     <message>
-        <source>2. Documents: the couple's joint photo and supporting documents</source>
+        <source>2. Documents: the couple&apos;s joint photo and supporting documents</source>
         <translation>2. 材料：双方合影照片及证明材料</translation>
     </message>
     <message>
@@ -217,6 +651,37 @@
     </message>
 </context>
 <context>
+    <name>InterviewBox</name>
+    <message>
+        <source>Wishes to divorce of their own free will</source>
+        <translation>本人自愿离婚</translation>
+    </message>
+    <message>
+        <source>Agrees with the divorce agreement and signs it voluntarily</source>
+        <translation>对离婚协议无异议，自愿签署</translation>
+    </message>
+    <message>
+        <source>Anything else the party said (optional)</source>
+        <translation>当事人的其他陈述（可选）</translation>
+    </message>
+    <message>
+        <source>Record this interview ({key})</source>
+        <translation>记录询问笔录（{key}）</translation>
+    </message>
+    <message>
+        <source>Remarks:</source>
+        <translation>其他陈述：</translation>
+    </message>
+    <message>
+        <source>not interviewed yet</source>
+        <translation>尚未询问</translation>
+    </message>
+    <message>
+        <source>recorded {time}</source>
+        <translation>已于 {time} 记录</translation>
+    </message>
+</context>
+<context>
     <name>IssuePage</name>
     <message>
         <source>6. Issue: print the certificates and forms</source>
@@ -242,16 +707,8 @@
         <translation>模拟设备运行中：不得用于真实登记</translation>
     </message>
     <message>
-        <source>New case (Ctrl+N)</source>
-        <translation>新建案件（Ctrl+N）</translation>
-    </message>
-    <message>
         <source>Cases today (Ctrl+L)</source>
         <translation>今日案件（Ctrl+L）</translation>
-    </message>
-    <message>
-        <source>Press Ctrl+N to start a case for the next couple.</source>
-        <translation>按 Ctrl+N 为下一对当事人新建案件。</translation>
     </message>
     <message>
         <source>Back (F9)</source>
@@ -385,6 +842,155 @@
         <source>The central registry answered: the case was updated.</source>
         <translation>中心库已答复，案件已更新。</translation>
     </message>
+    <message>
+        <source>Receipt number</source>
+        <translation>回执编号</translation>
+    </message>
+    <message>
+        <source>Received (T0)</source>
+        <translation>受理日期</translation>
+    </message>
+    <message>
+        <source>Cooling-off ends</source>
+        <translation>冷静期届满</translation>
+    </message>
+    <message>
+        <source>Issue window ends</source>
+        <translation>发证期届满</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Divorce applications of this office (Ctrl+Shift+A)</source>
+        <translation>本机关离婚登记申请（Ctrl+Shift+A）</translation>
+    </message>
+    <message>
+        <source>Press Ctrl+N to start a marriage registration for the next couple.
+Ctrl+D: divorce application · Ctrl+Shift+D: withdrawal of a divorce application · Ctrl+R: divorce registration (second visit) · Ctrl+B: certificate reissue</source>
+        <translation>按 Ctrl+N 为下一对当事人办理结婚登记。
+Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R：离婚登记（第二次到场） · Ctrl+B：补领婚姻登记证</translation>
+    </message>
+    <message>
+        <source>Refuse and print the notice (Ctrl+Shift+R)</source>
+        <translation>不予办理并打印告知书（Ctrl+Shift+R）</translation>
+    </message>
+    <message>
+        <source>Barcode reader</source>
+        <translation>条码识读</translation>
+    </message>
+    <message>
+        <source>Marriage registration (Ctrl+N)</source>
+        <translation>结婚登记（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Divorce application (Ctrl+D)</source>
+        <translation>离婚登记申请（Ctrl+D）</translation>
+    </message>
+    <message>
+        <source>Withdraw a divorce application (Ctrl+Shift+D)</source>
+        <translation>撤回离婚登记申请（Ctrl+Shift+D）</translation>
+    </message>
+    <message>
+        <source>Divorce registration, second visit (Ctrl+R)</source>
+        <translation>离婚登记（第二次到场）（Ctrl+R）</translation>
+    </message>
+    <message>
+        <source>Reissue a certificate (Ctrl+B)</source>
+        <translation>补领婚姻登记证（Ctrl+B）</translation>
+    </message>
+    <message>
+        <source>Marriage registration</source>
+        <translation>结婚登记</translation>
+    </message>
+    <message>
+        <source>Divorce application</source>
+        <translation>离婚登记申请</translation>
+    </message>
+    <message>
+        <source>Withdrawal of a divorce application</source>
+        <translation>撤回离婚登记申请</translation>
+    </message>
+    <message>
+        <source>Divorce registration (second visit)</source>
+        <translation>离婚登记（第二次到场）</translation>
+    </message>
+    <message>
+        <source>Certificate reissue</source>
+        <translation>补领婚姻登记证</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>withdrawn</source>
+        <translation>已撤回</translation>
+    </message>
+    <message>
+        <source>divorce registered</source>
+        <translation>已登记离婚</translation>
+    </message>
+    <message>
+        <source>certificate number allocated</source>
+        <translation>已分配证号</translation>
+    </message>
+    <message>
+        <source>open a divorce or reissue case first</source>
+        <translation>请先打开离婚或补领案件</translation>
+    </message>
+    <message>
+        <source>type the marriage certificate number first</source>
+        <translation>请先输入结婚证字号</translation>
+    </message>
+    <message>
+        <source>type the receipt number, or press F4 to scan the receipt</source>
+        <translation>请输入回执编号，或按 F4 扫描回执单</translation>
+    </message>
+    <message>
+        <source>no QR code was found on the captured image. Lay the receipt flat under the camera, QR code up, and press F4 again, or type the receipt number and press Enter</source>
+        <translation>拍摄的图像中没有找到二维码。请将回执单二维码朝上平放在高拍仪下，再按 F4，或输入回执编号后按回车</translation>
+    </message>
+    <message>
+        <source>the QR code found is not a divorce receipt number: {text}</source>
+        <translation>识别到的二维码不是离婚登记申请受理回执编号：{text}</translation>
+    </message>
+    <message>
+        <source>No refusal notice was printed: no party&apos;s identity document was read.</source>
+        <translation>未打印告知书：尚未读取任何当事人的身份证件。</translation>
+    </message>
+    <message>
+        <source>Refusal notice saved to {folder}</source>
+        <translation>告知书已保存至 {folder}</translation>
+    </message>
+    <message>
+        <source>Enter: start the divorce registration (second visit) with this receipt</source>
+        <translation>回车：以此回执办理离婚登记（第二次到场）</translation>
+    </message>
+    <message>
+        <source>Application {number} is closed: {status}</source>
+        <translation>回执编号 {number} 的申请已终结：{status}</translation>
+    </message>
+</context>
+<context>
+    <name>PartyBox</name>
+    <message>
+        <source>Read ID card ({key})</source>
+        <translation>读取身份证（{key}）</translation>
+    </message>
+    <message>
+        <source>central check pending (central registry unreachable)</source>
+        <translation>尚未联网核对（中心库无法连接）</translation>
+    </message>
+    <message>
+        <source>active marriage {certificate}</source>
+        <translation>婚姻关系存续（{certificate}）</translation>
+    </message>
+    <message>
+        <source>no active marriage on record</source>
+        <translation>无存续的婚姻登记</translation>
+    </message>
 </context>
 <context>
     <name>PartyPanel</name>
@@ -442,6 +1048,25 @@
     </message>
 </context>
 <context>
+    <name>ReceiptBox</name>
+    <message>
+        <source>Acceptance receipt of the divorce application</source>
+        <translation>离婚登记申请受理回执单</translation>
+    </message>
+    <message>
+        <source>Receipt number, e.g. 110101-20260602-3F2A9C1B, then Enter</source>
+        <translation>回执编号，如 110101-20260602-3F2A9C1B，输入后按回车</translation>
+    </message>
+    <message>
+        <source>Look up (Enter)</source>
+        <translation>查找（回车）</translation>
+    </message>
+    <message>
+        <source>Scan the receipt&apos;s QR code (F4)</source>
+        <translation>扫描回执二维码（F4）</translation>
+    </message>
+</context>
+<context>
     <name>RegisterPage</name>
     <message>
         <source>5. Register: commit to the central marriage registry</source>
@@ -468,6 +1093,89 @@ The case is saved; press F12 to try again.</source>
     <message>
         <source>Not registered yet.</source>
         <translation>尚未登记。</translation>
+    </message>
+</context>
+<context>
+    <name>ReissuePage</name>
+    <message>
+        <source>Reissue of a marriage or divorce certificate</source>
+        <translation>补领结婚证、离婚证</translation>
+    </message>
+    <message>
+        <source>Applicant</source>
+        <translation>申请人</translation>
+    </message>
+    <message>
+        <source>Certificate to reissue</source>
+        <translation>补领的证件</translation>
+    </message>
+    <message>
+        <source>Certificate (Alt+K):</source>
+        <translation>证件（Alt+K）：</translation>
+    </message>
+    <message>
+        <source>Reason (Alt+E):</source>
+        <translation>原因（Alt+E）：</translation>
+    </message>
+    <message>
+        <source>Registration on record (archive check)</source>
+        <translation>婚姻登记档案（查档）</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Capture the joint photo (F5)</source>
+        <translation>拍摄双方合影照片（F5）</translation>
+    </message>
+    <message>
+        <source>Declaration</source>
+        <translation>声明书</translation>
+    </message>
+    <message>
+        <source>The applicant signs on the pad (F7)</source>
+        <translation>申请人在签批屏上签名（F7）</translation>
+    </message>
+    <message>
+        <source>Issue the certificate (F12)</source>
+        <translation>补发证件（F12）</translation>
+    </message>
+    <message>
+        <source>Print the certificate, declaration and review form, finish (Ctrl+P)</source>
+        <translation>打印证件、声明书和审查处理表并办结（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Certificate reissued. Number {number}</source>
+        <translation>证件已补发。字号 {number}</translation>
+    </message>
+    <message>
+        <source>Identify</source>
+        <translation>核验身份</translation>
+    </message>
+    <message>
+        <source>Archive check</source>
+        <translation>查档</translation>
+    </message>
+    <message>
+        <source>Issue</source>
+        <translation>补发</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>发证</translation>
+    </message>
+    <message>
+        <source>Read the applicant&apos;s card: the archive is checked at once.</source>
+        <translation>请读取申请人的证件：随即查档。</translation>
+    </message>
+    <message>
+        <source>No registration of this person was found in the central registry.</source>
+        <translation>中心库中没有查到此人的婚姻登记档案。</translation>
+    </message>
+    <message>
+        <source>Capture the single photo (F5)</source>
+        <translation>拍摄本人单人照片（F5）</translation>
     </message>
 </context>
 <context>
@@ -502,6 +1210,28 @@ The case is saved; press F12 to try again.</source>
     <message>
         <source>FAIL</source>
         <translation>不通过</translation>
+    </message>
+</context>
+<context>
+    <name>RulesBox</name>
+    <message>
+        <source>Rule results (law in force on the day of the visit)</source>
+        <translation>审查结果（依办理当日施行的规定）</translation>
+    </message>
+</context>
+<context>
+    <name>SignatureTile</name>
+    <message>
+        <source>not signed</source>
+        <translation>未签名</translation>
+    </message>
+    <message>
+        <source>signed {time}</source>
+        <translation>已于 {time} 签名</translation>
+    </message>
+    <message>
+        <source>the text changed since: sign again</source>
+        <translation>文书内容已变更：请重新签名</translation>
     </message>
 </context>
 <context>

@@ -28,8 +28,10 @@ class DocumentsPage(CasePage):
         self.photo_button = QPushButton(self.tr("Capture joint photo (F5)"))
         self.photo_button.setShortcut("F5")
         self.class_box = QComboBox()
+        # The marriage materials only: the divorce and reissue classes (loss statement,
+        # archive copy, single photo, receipt) belong to their own pages.
         for document_class in DocumentClass:
-            if document_class is not DocumentClass.JOINT_PHOTO:
+            if document_class is not DocumentClass.JOINT_PHOTO and document_class.value in DOCUMENT_CLASS_ZH:
                 self.class_box.addItem(DOCUMENT_CLASS_ZH[document_class.value], document_class.value)
         self.document_button = QPushButton(self.tr("Capture document (F6)"))
         self.document_button.setShortcut("F6")
