@@ -53,7 +53,7 @@ from app.rules.counter_divorce import business_case_results, form_text
 from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind, Verdict
-from app.rules.results import Consequence, RuleResult, refusal_grounds
+from app.rules.results import RuleResult, refusal_grounds
 from app.workflow.clock import Clock, today
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record
 from app.workflow.ports import BusinessRegistry, CaseRepository
@@ -104,9 +104,13 @@ class BusinessWorkflow:
         return today(self.clock)
 
     def _save(self, case: MarriageCase, **changes: object) -> MarriageCase:
+        """Saves the case with its rules judged afresh while it is open; a closed or
+        committed case keeps the outcomes it was decided on (after a withdrawal, "the
+        application is withdrawn" is the result, not a failed rule)."""
         updated = replace(case, updated_at=self.clock.now(), **changes)  # type: ignore[arg-type]
-        outcomes = tuple(r.outcome() for r in self.evaluate(updated))
-        updated = replace(updated, rule_outcomes=outcomes)
+        still_open = updated.status in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL) and updated.registration is None
+        if still_open and "rule_outcomes" not in changes:
+            updated = replace(updated, rule_outcomes=tuple(r.outcome() for r in self.evaluate(updated)))
         self.store.save_case(updated)
         return updated
 
@@ -228,16 +232,21 @@ class BusinessWorkflow:
         """不予受理 / 不予办理 / 不予补领: closes the case with its legal grounds (the
         counter prints the notice on request)."""
         self._require_open(case)
-        grounds = self.refusal_grounds(case)
+        results = self.evaluate(case)
+        grounds = refusal_grounds(results)
         if not grounds:
             raise WorkflowError(reason="没有不符合条件的情形，不能作不予办理处理")
         log.info("case %s refused: %s", case.case_id, ",".join(r.rule_id for r in grounds))
-        return self._save(case, status=CaseStatus.REFUSED, step=MarriageStep.DONE)
+        # As for a marriage: the grounds are the reasons given, the passed rules the record
+        # of what was checked; unfinished work (a missing signature) is neither.
+        kept = tuple(r.outcome() for r in results if r.passed or r in grounds)
+        return self._save(case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=kept)
 
     def cancel(self, case: MarriageCase) -> MarriageCase:
         self._require_open(case)
         log.info("case %s cancelled at %s", case.case_id, case.step.value)
-        return self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE)
+        outcomes = tuple(r.outcome() for r in self.evaluate(case))  # why the visit ended, e.g. too early
+        return self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, rule_outcomes=outcomes)
 
     # -- the central write -------------------------------------------------------------
 
@@ -302,7 +311,3 @@ class BusinessWorkflow:
             case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
         )
         return self.sync.enqueue_archive(issued, build_archive_package(issued, form_files or {}))
-
-    def wait_or_refuse(self, case: MarriageCase) -> list[RuleResult]:
-        """Failed rules that say "come back later" (WAIT), for the counter's explanation."""
-        return [r for r in self.evaluate(case) if not r.passed and r.consequence is Consequence.WAIT]

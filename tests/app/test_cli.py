@@ -22,24 +22,50 @@ def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_demo_registers_two_couples_and_refuses_two(tmp_path: Path) -> None:
+def test_demo_walks_every_business(tmp_path: Path) -> None:
     out = tmp_path / "demo-output"
     result = cli("demo", "--out", str(out), data_dir=tmp_path / "data")
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    cases = summary["cases"]
-    assert [c["status"] for c in cases] == ["issued", "issued", "refused", "refused"]
-    assert [c.get("refused_rules") for c in cases[2:]] == [["C-M-AGE"], ["C-M-SPOUSE"]]
-    assert all(c["business"] == "marriage" and c["id"] for c in cases)
-    numbers = [c["certificate_no"] for c in cases[:2]]
-    assert numbers[0].endswith("-000001") and numbers[1].endswith("-000002")
-    screenshots = sorted((out / "screenshots").glob("*.png"))
-    assert len(screenshots) == 2 * 7 + 2 * 2 and all(p.stat().st_size > 10_000 for p in screenshots)
-    for case, folder in zip(cases[:2], sorted((out / "pdf").iterdir()), strict=True):
-        text = "".join(page.extract_text() for page in PdfReader(folder / "certificate-A.pdf").pages)
+    cases = {c["label"]: c for c in summary["cases"]}
+    assert summary["as_scripted"] and all(c["id"] and c["as_scripted"] for c in cases.values())
+    marriages = [c for c in cases.values() if c["business"] == "marriage"]
+    assert [c["status"] for c in marriages] == ["issued", "issued", "refused", "refused"]
+    assert [c.get("refused_rules") for c in marriages[2:]] == [["C-M-AGE"], ["C-M-SPOUSE"]]
+    assert marriages[0]["certificate_no"].endswith("-000001") and marriages[1]["certificate_no"].endswith("-000002")
+    for case, folder in zip(marriages[:2], sorted((out / "pdf").glob("case[12]-*")), strict=True):
+        text = _pdf_text(folder / "certificate-A.pdf")
         assert case["certificate_no"] in text
         assert "李明轩" in text or "陈志强" in text
         assert "王雨桐" in text or "刘晓燕" in text
+
+    # Divorce: application and receipt on DEMO_DAY, withdrawal and an early visit 10 days
+    # later, registration 31 days later; then the reissues.
+    first, second = cases["divorce-application-1"], cases["divorce-application-2"]
+    assert (first["status"], first["on"]) == ("issued", "2026-06-01")
+    assert "".join(_pdf_text(out / "pdf" / "case5-divorce-application-1" / "divorce-receipt.pdf").split()).count(
+        first["certificate_no"]
+    )
+    assert cases["withdrawal"]["certificate_no"] == second["certificate_no"]
+    assert cases["withdrawal"]["on"] == "2026-06-11"
+    early = cases["registration-too-early"]
+    assert early["status"] == "cancelled" and "C-D-ISSUE" in early["refused_rules"]
+    divorce = cases["divorce-registration"]
+    assert (divorce["status"], divorce["on"]) == ("issued", "2026-07-02")
+    assert divorce["certificate_no"] == "L110101-2026-000001"
+    certificate = out / "pdf" / "case9-divorce-registration" / "divorce-certificate-A.pdf"
+    assert divorce["certificate_no"] in _pdf_text(certificate)
+    assert cases["reissue-after-divorce"]["status"] == "refused"
+    assert cases["reissue-after-divorce"]["refused_rules"] == ["C-R-REISSUE"]
+    assert cases["reissue"]["certificate_no"] == "BJ110101-2026-000001"
+
+    screenshots = sorted((out / "screenshots").glob("*.png"))
+    assert len(screenshots) == len(summary["screenshots"]) >= 2 * 7 + 2 * 2 + 7
+    assert all(p.stat().st_size > 10_000 for p in screenshots)
+
+
+def _pdf_text(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
 
 
 def test_broken_scenario_is_named_and_exits_3(tmp_path: Path) -> None:
