@@ -17,7 +17,6 @@ archive package goes through the outbox like a marriage's.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -37,9 +36,7 @@ from app.domain.case import (
     Party,
     Registration,
     Role,
-    Signature,
 )
-from app.domain.declarations import text_sha256
 from app.domain.divorce import MarriageOnRecord, RecordParty, SignedForm
 from app.errors import (
     AppError,
@@ -55,7 +52,7 @@ from app.rules.identity import document_defects
 from app.rules.model import OfficeKind, Verdict
 from app.rules.results import RuleResult, refusal_grounds
 from app.workflow.clock import Clock, today
-from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record
+from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
 from devices.camera.types import CapturedImage
 from devices.id_reader.types import IdentityRecord
@@ -193,19 +190,7 @@ class BusinessWorkflow:
 
     def sign(self, case: MarriageCase, form: SignedForm, role: Role, capture: SignatureCapture) -> MarriageCase:
         self._require_open(case)
-        text = self.form_text(case, form, role)
-        strokes = [[[p.x, p.y, p.t_ms, p.pressure] for p in stroke] for stroke in capture.strokes]
-        if not strokes or sum(len(s) for s in strokes) < 5:
-            raise WorkflowError(reason="签名笔迹过短，请当事人重新签名")
-        signature = Signature(
-            role=role,
-            strokes_json=json.dumps(strokes, separators=(",", ":")),
-            image_png=capture.image_png,
-            declaration_sha256=text_sha256(text),
-            signed_at=capture.captured_at,
-            device_name=capture.device_name,
-            form=form,
-        )
+        signature = signature_on(self.form_text(case, form, role), role, capture, form)
         kept = [s for s in case.form_signatures if (s.form, s.role) != (form, role)]
         # In the local store's order, so a case read back equals the one saved.
         ordered = sorted((*kept, signature), key=lambda s: (str(s.form), s.role.value))

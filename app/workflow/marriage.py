@@ -32,6 +32,7 @@ from app.domain.case import (
     Voluntariness,
 )
 from app.domain.declarations import marriage_declaration_text, text_sha256
+from app.domain.divorce import SignedForm
 from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import (
     CentralUnavailableError,
@@ -88,6 +89,23 @@ def identity_from_record(record: IdentityRecord) -> IdentityDocument:
         valid_from=record.valid_from,
         valid_to=record.valid_to,
         nationality=record.nationality,
+    )
+
+
+def signature_on(text: str, role: Role, capture: SignatureCapture, form: SignedForm | None = None) -> Signature:
+    """A signature bound to the exact text shown on the pad (its SHA-256), with the pen
+    data kept; a scribble too short to be a signature is refused."""
+    strokes = [[[p.x, p.y, p.t_ms, p.pressure] for p in stroke] for stroke in capture.strokes]
+    if not strokes or sum(len(s) for s in strokes) < 5:
+        raise WorkflowError(reason="签名笔迹过短，请当事人重新签名")
+    return Signature(
+        role=role,
+        strokes_json=json.dumps(strokes, separators=(",", ":")),
+        image_png=capture.image_png,
+        declaration_sha256=text_sha256(text),
+        signed_at=capture.captured_at,
+        device_name=capture.device_name,
+        form=form,
     )
 
 
@@ -225,18 +243,7 @@ class MarriageWorkflow:
 
     def add_signature(self, case: MarriageCase, role: Role, capture: SignatureCapture) -> MarriageCase:
         self._require_open(case)
-        text = self.declaration_text(case, role)
-        strokes = [[[p.x, p.y, p.t_ms, p.pressure] for p in stroke] for stroke in capture.strokes]
-        if not strokes or sum(len(s) for s in strokes) < 5:
-            raise WorkflowError(reason="签名笔迹过短，请当事人重新签名")
-        signature = Signature(
-            role=role,
-            strokes_json=json.dumps(strokes, separators=(",", ":")),
-            image_png=capture.image_png,
-            declaration_sha256=text_sha256(text),
-            signed_at=capture.captured_at,
-            device_name=capture.device_name,
-        )
+        signature = signature_on(self.declaration_text(case, role), role, capture)
         return self._evaluate_and_save(replace(case, signatures={**case.signatures, role: signature}))
 
     def attest_voluntariness(self, case: MarriageCase, finding: Voluntariness) -> MarriageCase:
