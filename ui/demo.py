@@ -266,6 +266,7 @@ def register_divorce(party_a: str, party_b: str, *, too_early: bool = False) -> 
             driver.shot(f"{prefix}-1-come-back-later")
             driver.act(window.cancel_case)
             return
+        driver.act(lambda: window.capture_document(MARRIAGE_CERTIFICATE))  # to be stamped void
         for role in (Role.A, Role.B):
             driver.act(partial(window.record_interview, role, True, True, "双方感情确已破裂"))
         agreement = DivorceAgreement(children="无子女", property="各自名下财产归各自所有", debts="无共同债务")
@@ -375,7 +376,15 @@ def run_demo(config: Config, out: Path) -> int:
     shutil.rmtree(data_dir, ignore_errors=True)  # every demo starts from empty stores
     for folder in ("screenshots", "pdf"):
         shutil.rmtree(out / folder, ignore_errors=True)
-    config = config.model_copy(update={"data_dir": data_dir})
+    # Fresh embedded stores in the output folder, whatever the machine's configuration
+    # names: the demo moves its clock, and must never write to a real central store.
+    config = config.model_copy(
+        update={
+            "data_dir": data_dir,
+            "store": config.store.model_copy(update={"url": ""}),
+            "central": config.central.model_copy(update={"url": ""}),
+        }
+    )
     configure_logging(config.log_dir)
     app = ensure_application(config.ui.language)
     clock = FixedClock(datetime.combine(DEMO_DAY, clock_time(9, 30), tzinfo=CHINA))

@@ -47,8 +47,7 @@ from app.domain.divorce import (
     parse_receipt_no,
 )
 from app.errors import AppError, OutputError, WorkflowError
-from app.rules.engine import office_calendar
-from app.rules.periods import DivorcePeriods, divorce_periods
+from app.rules.periods import DivorcePeriods
 from app.store.local import CaseSummary
 from app.workflow.business import BusinessWorkflow
 from app.workflow.divorce import DIVORCE_BUSINESSES, DivorceWorkflow
@@ -961,8 +960,7 @@ class MainWindow(QMainWindow):
                 else:
                     if expired:
                         log.info("%d divorce application(s) deemed withdrawn", len(expired))
-            calendar = office_calendar(divorce.rules)
-            return [(a, divorce_periods(a.accepted_on, calendar)) for a in divorce.office_applications()]
+            return [(a, divorce.periods(a)) for a in divorce.office_applications()]
 
         self.run_quietly(read, self._fill_applications)
 

@@ -51,6 +51,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from app.central.errors import (
     AmbiguousReceiptError,
     CentralIntegrityError,
+    CentralStateError,
     DivorceApplicationNotFoundError,
     DivorceApplicationNotOpenError,
     DivorceAtOtherOfficeError,
@@ -917,6 +918,14 @@ class CentralStore(MigratedDatabase):
         """
         # Both periods last at least 30 days and holidays only move their ends later
         # (Civil Code Art. 203 ¶1), so nothing accepted after today - 60 days can be due.
+        # A counter whose clock runs ahead must not deem applications withdrawn early,
+        # which cannot be undone: `today` may not pass the registry's own date anywhere on
+        # Earth (UTC+14). A clock that runs late only delays the job.
+        registry_latest = (self._clock().astimezone(UTC) + timedelta(hours=14)).date()
+        if today > registry_latest:
+            raise CentralStateError(
+                reason=f"日期 {today.isoformat()} 晚于中心库当前日期，不能认定离婚登记申请视为撤回，请检查本机时钟"
+            )
         latest_due = today - timedelta(days=2 * PERIOD_DAYS)
 
         def candidates(conn: Connection) -> list[tuple[str, date]]:

@@ -49,10 +49,6 @@ class CertificateKind(enum.StrEnum):
     DIVORCE = "L"  # 离婚证 → reissued as BL…
 
     @property
-    def reissue_prefix(self) -> str:
-        return "B" + self.value
-
-    @property
     def label_zh(self) -> str:
         return "结婚证" if self is CertificateKind.MARRIAGE else "离婚证"
 
@@ -143,6 +139,9 @@ class DivorceDetails:
     interviews: tuple[Interview, ...] = ()
     agreement: DivorceAgreement | None = None
     marriage_certificate_voided: bool = False  # stamped MARRIAGE_CERTIFICATE_VOID_NOTE
+    # The day of the first attempt at the central write: every resend sends it, so a
+    # reply lost on the last day of a period cannot move the act past the period.
+    submitted_on: date | None = None
 
     def interview_of(self, role: Role) -> Interview | None:
         return next((i for i in self.interviews if i.role is role), None)
@@ -155,6 +154,7 @@ class ReissueDetails:
     certificate_kind: CertificateKind
     record: MarriageOnRecord | None = None  # the marriage the certificate belongs to
     reason: str = "遗失"  # 遗失 | 损毁
+    submitted_on: date | None = None  # as DivorceDetails.submitted_on
 
     @property
     def original_certificate_no(self) -> str:

@@ -175,8 +175,8 @@ def _reissue_applicant(case: MarriageCase, party: Party) -> Applicant:
         return Applicant(party.identity, party.role)  # not looked up yet: PENDING
     if reissue.certificate_kind is CertificateKind.MARRIAGE:
         married = reissue.record.status == "active"
-    else:
-        married = bool(party.central_active_marriage) or reissue.record.status == "active"
+    else:  # the record of a 离婚证 is a dissolved marriage: married now means remarried
+        married = bool(party.central_active_marriage)
     status = CentralMaritalStatus.MARRIED if married else CentralMaritalStatus.DIVORCED
     return Applicant(party.identity, party.role, marital_status=status)
 
@@ -258,6 +258,21 @@ def check_certificates_presented(case: MarriageCase, details: DivorceDetails) ->
     if missing:
         return RuleResult("C-D-DOCS", False, f"尚未拍摄：{'、'.join(missing)}", None, Consequence.CANNOT_ACCEPT)
     return RuleResult("C-D-DOCS", True, "结婚证（或遗失声明、档案复印件）已拍摄存档")
+
+
+def check_certificate_at_registration(case: MarriageCase) -> RuleResult:
+    """§4.3 item 4: the 结婚证 comes back at the second visit, to be stamped void and copied
+    for the archive (2015 规范 Art. 59); a lost one is replaced as at the first visit."""
+    presented = {d.document_class for d in case.documents} & {MARRIAGE_CERTIFICATE, LOSS_STATEMENT, ARCHIVE_COPY}
+    if presented:
+        return RuleResult("C-DR-DOCS", True, "结婚证（或遗失声明、档案复印件）已拍摄存档")
+    return RuleResult(
+        "C-DR-DOCS",
+        False,
+        "尚未拍摄结婚证（遗失的，拍摄书面声明或加盖查档专用章的结婚登记档案复印件）",
+        None,
+        Consequence.CANNOT_ACCEPT,
+    )
 
 
 def check_finding(finding: Finding, rule_id: str, asked: str, refused: str) -> RuleResult:
@@ -372,6 +387,7 @@ def counter_results(case: MarriageCase) -> list[RuleResult]:
         case Business.DIVORCE_REGISTRATION:
             return [
                 check_spouses(case, "C-DR-SPOUSES", BOTH),
+                check_certificate_at_registration(case),
                 check_interviews(case, details),
                 check_agreement(details),
                 check_signed(case, "C-DR-SIGN-ASK", SignedForm.INTERVIEW, "询问笔录", BOTH),

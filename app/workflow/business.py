@@ -25,6 +25,7 @@ from datetime import date
 from typing import Self
 
 from app.archive.package import build_archive_package
+from app.central.errors import CentralStateError
 from app.config import Config
 from app.domain.case import (
     Business,
@@ -59,6 +60,23 @@ from devices.id_reader.types import IdentityRecord
 from devices.signature_pad.types import SignatureCapture
 
 log = logging.getLogger(__name__)
+
+Outcome = tuple[Registration, Mapping[str, object]]
+# (case, client UUID, day of the first attempt) -> the call that sends the request.
+Prepare = Callable[[MarriageCase, str, date], Callable[[], Outcome]]
+
+
+def _submitted_on(case: MarriageCase) -> date | None:
+    details = case.divorce or case.reissue
+    return details.submitted_on if details is not None else None
+
+
+def _submitted(case: MarriageCase, on: date) -> MarriageCase:
+    if case.divorce is not None:
+        return replace(case, divorce=replace(case.divorce, submitted_on=on))
+    if case.reissue is not None:
+        return replace(case, reissue=replace(case.reissue, submitted_on=on))
+    raise ValueError(f"case {case.case_id} has no business details")
 
 
 def marriage_on_record(record: object) -> MarriageOnRecord:
@@ -235,14 +253,18 @@ class BusinessWorkflow:
 
     # -- the central write -------------------------------------------------------------
 
-    def _commit(
-        self,
-        case: MarriageCase,
-        send: Callable[[MarriageCase, str], tuple[Registration, Mapping[str, object]]],
-    ) -> MarriageCase:
-        """Creates the client UUID once (saved before the first attempt), sends, and saves
-        the outcome. `send(case, client_uuid)` returns the acknowledgement and the case
-        fields it changes."""
+    def _refreshed(self, case: MarriageCase) -> MarriageCase:
+        """The case with its facts read again from the central store (after the store
+        refused the write, so that the rules show why)."""
+        return case
+
+    def _commit(self, case: MarriageCase, prepare: Prepare) -> MarriageCase:
+        """The central write, exactly once: the client UUID and the day are created once
+        and saved before the first attempt; every resend sends both unchanged.
+
+        `prepare(case, client_uuid, on)` builds and checks the request (raising before
+        anything is saved when it cannot be built) and returns the call that sends it,
+        which answers with the acknowledgement and the case fields it changes."""
         if case.registration is not None:
             return case
         stored = self.store.load_case(case.case_id)
@@ -255,32 +277,52 @@ class BusinessWorkflow:
             problems = self.blockers(case)
             if problems:
                 raise WorkflowError(reason="；".join(r.message for r in problems))
-            case = self._save(case, registration_uuid=str(uuid.uuid4()), step=MarriageStep.REGISTER)
+            client_uuid, on = str(uuid.uuid4()), self.today()  # `on`: see DivorceDetails.submitted_on
+            try:
+                send = prepare(case, client_uuid, on)
+            except ValueError as error:
+                raise WorkflowError(reason=f"提交内容不完整：{error}") from error
+            case = self._save(
+                _submitted(case, on), registration_uuid=client_uuid, step=MarriageStep.REGISTER, central_error=""
+            )
         elif case.status not in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL):
             raise WorkflowError(reason=f"案件状态为 {case.status.value}，不能再提交")
-        assert case.registration_uuid is not None
+        else:
+            assert case.registration_uuid is not None
+            send = prepare(case, case.registration_uuid, _submitted_on(case) or self.today())
         try:
-            registration, changes = send(case, case.registration_uuid)
-        except CentralUnavailableError as error:
-            # Outcome unknown: the UUID stays, F12 resends it.
-            self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=error.message)
-            raise
+            registration, changes = send()
         except (SimulatedDevicesRefusedError, PayloadConflictError) as error:
             self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, central_error=error.message)
             raise
-        except AppError as error:
-            # A business answer (CentralStateError): nothing was written centrally, so the
-            # UUID is dropped and the case can be corrected or refused.
-            self._save(case, registration_uuid=None, status=CaseStatus.OPEN, central_error=error.message)
+        except CentralStateError as error:
+            # A business answer: nothing was written centrally, so the UUID is dropped and
+            # the case, with its facts read again, can be corrected or refused.
+            log.info("case %s: the central store refused: %s", case.case_id, error.code)
+            self._save(
+                self._refreshed(case), registration_uuid=None, status=CaseStatus.OPEN, central_error=error.message
+            )
             raise
+        except AppError as unknown:
+            # Unreachable (or a fault IT must see): the outcome is unknown, the UUID stays
+            # and F12 resends it.
+            self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=unknown.message)
+            raise
+        except Exception as exc:
+            # An unforeseen failure is treated alike; its traceback goes to the log only.
+            log.exception("case %s: unexpected failure of the central write", case.case_id)
+            failure = CentralUnavailableError(detail=type(exc).__name__)
+            self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=failure.message)
+            raise failure from exc
         log.info("case %s acknowledged as %s", case.case_id, registration.certificate_no)
+        submitted_on = _submitted_on(case)
+        done = replace(case, **changes)  # type: ignore[arg-type]
         return self._save(
-            case,
+            done if submitted_on is None else _submitted(done, submitted_on),
             registration=registration,
             status=CaseStatus.REGISTERED,
             step=MarriageStep.ISSUE,
             central_error="",
-            **changes,
         )
 
     # -- issue ---------------------------------------------------------------------------

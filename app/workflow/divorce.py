@@ -10,9 +10,9 @@ together: its number finds the application in the central store.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.central.types import DivorceApplicationDetail
 from app.domain.case import Business, MarriageCase, Registration, Role
@@ -27,10 +27,11 @@ from app.domain.divorce import (
     receipt_no_for,
 )
 from app.errors import CentralUnavailableError, WorkflowError
+from app.rules.counter_divorce import MARRIAGE_CERTIFICATE
 from app.rules.engine import office_calendar
 from app.rules.model import DivorceDates
-from app.rules.periods import divorce_periods
-from app.workflow.business import BusinessWorkflow, marriage_on_record
+from app.rules.periods import DivorcePeriods, divorce_periods
+from app.workflow.business import BusinessWorkflow, Outcome, marriage_on_record
 from devices.id_reader.types import IdentityRecord
 
 log = logging.getLogger(__name__)
@@ -90,21 +91,20 @@ class DivorceWorkflow(BusinessWorkflow):
     def _find_marriage_of_cards(self, case: MarriageCase, details: DivorceDetails) -> DivorceDetails:
         """The active marriage both cards belong to, from the central store; a lookup that
         cannot run leaves it unknown (the registrar may type the certificate number)."""
-        keys = [p.identity.person_key for p in case.parties.values()]
-        active = {p.central_active_marriage for p in case.parties.values()}
-        if None in active or not keys:
+        active = [case.parties[r].central_active_marriage for r in (Role.A, Role.B) if r in case.parties]
+        if not active or None in active:
             return details
-        candidates = [c for c in active if c]
+        candidates = [c for c in active if c]  # the first party's marriage first
         if not candidates:
             return replace(details, marriage=None, blocking_application=None)
         try:
             record = self.central.record_by_certificate(candidates[0])
+            if record is None:
+                return details
+            return self._with_marriage(details, marriage_on_record(record))
         except CentralUnavailableError as error:
             log.warning("marriage lookup deferred: %s", error)
             return details
-        if record is None:
-            return details
-        return self._with_marriage(details, marriage_on_record(record))
 
     def _with_marriage(self, details: DivorceDetails, marriage: MarriageOnRecord) -> DivorceDetails:
         blocking = None
@@ -156,13 +156,16 @@ class DivorceWorkflow(BusinessWorkflow):
         details = replace(self.details(case), intent_finding=intent, capacity_finding=capacity)
         return self._save(case, divorce=details)
 
+    def periods(self, application: ApplicationOnRecord) -> DivorcePeriods:
+        """The cooling-off period and the issue window of an application (Civil Code 1077,
+        counted by Arts. 201-203 with the holiday calendar, as the engine counts them)."""
+        return divorce_periods(application.accepted_on, office_calendar(self.rules))
+
     def dates(self, case: MarriageCase) -> DivorceDates | None:
-        """The cooling-off end and the issue window of the case's application (Civil
-        Code 1077, counted by Arts. 201-203 with the holiday calendar)."""
         details = case.divorce
         if details is None or details.application is None:
             return None
-        periods = divorce_periods(details.application.accepted_on, office_calendar(self.rules))
+        periods = self.periods(details.application)
         return DivorceDates(periods.cooling_off_end, periods.issue_window_start, periods.issue_window_end)
 
     def accept(self, case: MarriageCase) -> MarriageCase:
@@ -171,26 +174,31 @@ class DivorceWorkflow(BusinessWorkflow):
         if case.business is not Business.DIVORCE_APPLICATION:
             raise WorkflowError(reason="只有离婚登记申请需要受理")
 
-        def send(current: MarriageCase, app_uuid: str) -> tuple[Registration, Mapping[str, object]]:
+        def prepare(current: MarriageCase, app_uuid: str, accepted_on: date) -> Callable[[], Outcome]:
             details = self.details(current)
-            assert details.marriage is not None
-            accepted_on = self.today()
-            ack = self.central.accept_divorce_application(
-                app_uuid,
-                details.marriage.certificate_no,
-                current.office_code,
-                accepted_on,
-                counter_id=current.counter_id,
-                device_mode=current.device_mode.value,
-            )
-            receipt_no = receipt_no_for(app_uuid, ack.office_code, ack.accepted_on)
-            application = ApplicationOnRecord(
-                app_uuid, receipt_no, ack.marriage_certificate_no, ack.office_code, ack.accepted_on, "pending"
-            )
-            registration = Registration(receipt_no, ack.received_at, ack.accepted_on, ack.duplicate)
-            return registration, {"divorce": replace(details, application=application, blocking_application=None)}
+            if details.marriage is None:
+                raise ValueError("no marriage on record")
+            certificate_no = details.marriage.certificate_no
 
-        return self._commit(case, send)
+            def send() -> Outcome:
+                ack = self.central.accept_divorce_application(
+                    app_uuid,
+                    certificate_no,
+                    current.office_code,
+                    accepted_on,
+                    counter_id=current.counter_id,
+                    device_mode=current.device_mode.value,
+                )
+                receipt_no = receipt_no_for(app_uuid, ack.office_code, ack.accepted_on)
+                application = ApplicationOnRecord(
+                    app_uuid, receipt_no, ack.marriage_certificate_no, ack.office_code, ack.accepted_on, "pending"
+                )
+                registration = Registration(receipt_no, ack.received_at, ack.accepted_on, ack.duplicate)
+                return registration, {"divorce": replace(details, application=application, blocking_application=None)}
+
+            return send
+
+        return self._commit(case, prepare)
 
     # -- withdrawal ----------------------------------------------------------------------
 
@@ -199,24 +207,28 @@ class DivorceWorkflow(BusinessWorkflow):
         if case.business is not Business.DIVORCE_WITHDRAWAL:
             raise WorkflowError(reason="不是撤回离婚登记申请案件")
 
-        def send(current: MarriageCase, withdrawal_uuid: str) -> tuple[Registration, Mapping[str, object]]:
+        def prepare(current: MarriageCase, withdrawal_uuid: str, on: date) -> Callable[[], Outcome]:
             details = self.details(current)
-            assert details.application is not None
-            on = self.today()
-            record = self.central.withdraw_divorce_application(
-                details.application.app_uuid,
-                current.office_code,
-                on,
-                withdrawal_uuid=withdrawal_uuid,
-                counter_id=current.counter_id,
-                device_mode=current.device_mode.value,
-            )
-            application = replace(details.application, status=record.status)
-            registration = Registration(application.receipt_no, self.clock.now(), on)
-            changed = replace(details, application=application, withdrawing_role=Role.A)
-            return registration, {"divorce": changed}
+            application = details.application
+            if application is None:
+                raise ValueError("no divorce application found")
 
-        return self._commit(case, send)
+            def send() -> Outcome:
+                record = self.central.withdraw_divorce_application(
+                    application.app_uuid,
+                    current.office_code,
+                    on,
+                    withdrawal_uuid=withdrawal_uuid,
+                    counter_id=current.counter_id,
+                    device_mode=current.device_mode.value,
+                )
+                registration = Registration(application.receipt_no, self.clock.now(), on)
+                changed = replace(details, application=replace(application, status=record.status))
+                return registration, {"divorce": changed}
+
+            return send
+
+        return self._commit(case, prepare)
 
     # -- second visit --------------------------------------------------------------------
 
@@ -244,34 +256,62 @@ class DivorceWorkflow(BusinessWorkflow):
         if case.business is not Business.DIVORCE_REGISTRATION:
             raise WorkflowError(reason="不是离婚登记案件")
 
-        def send(current: MarriageCase, reg_uuid: str) -> tuple[Registration, Mapping[str, object]]:
+        def prepare(current: MarriageCase, reg_uuid: str, registered_on: date) -> Callable[[], Outcome]:
             details = self.details(current)
-            assert details.application is not None and details.marriage is not None
-            ack = self.central.complete_divorce(
-                details.application.app_uuid,
-                current.office_code,
-                reg_uuid,
-                self.today(),
-                counter_id=current.counter_id,
-                device_mode=current.device_mode.value,
-            )
-            marriage = replace(
-                details.marriage,
-                status="dissolved",
-                divorce_certificate_no=ack.certificate_no,
-                divorce_registered_on=ack.registered_on,
-                divorce_office_code=ack.office_code,
-            )
-            changed = replace(
-                details,
-                application=replace(details.application, status="registered"),
-                marriage=marriage,
-                marriage_certificate_voided=True,
-            )
-            registration = Registration(ack.certificate_no, ack.registered_at, ack.registered_on, ack.duplicate)
-            return registration, {"divorce": changed}
+            application, marriage = details.application, details.marriage
+            if application is None or marriage is None:
+                raise ValueError("no divorce application found")
+            # The bar stamp goes on a 结婚证 presented at this visit (2015 规范 Art. 59).
+            voided = any(d.document_class == MARRIAGE_CERTIFICATE for d in current.documents)
 
-        return self._commit(case, send)
+            def send() -> Outcome:
+                ack = self.central.complete_divorce(
+                    application.app_uuid,
+                    current.office_code,
+                    reg_uuid,
+                    registered_on,
+                    counter_id=current.counter_id,
+                    device_mode=current.device_mode.value,
+                )
+                dissolved = replace(
+                    marriage,
+                    status="dissolved",
+                    divorce_certificate_no=ack.certificate_no,
+                    divorce_registered_on=ack.registered_on,
+                    divorce_office_code=ack.office_code,
+                )
+                changed = replace(
+                    details,
+                    application=replace(application, status="registered"),
+                    marriage=dissolved,
+                    marriage_certificate_voided=voided,
+                )
+                registration = Registration(ack.certificate_no, ack.registered_at, ack.registered_on, ack.duplicate)
+                return registration, {"divorce": changed}
+
+            return send
+
+        return self._commit(case, prepare)
+
+    def _refreshed(self, case: MarriageCase) -> MarriageCase:
+        details = self.details(case)
+        try:
+            if case.business is Business.DIVORCE_APPLICATION and details.marriage is not None:
+                record = self.central.record_by_certificate(details.marriage.certificate_no)
+                if record is not None:
+                    return replace(case, divorce=self._with_marriage(details, marriage_on_record(record)))
+            elif details.application is not None:
+                detail = self.central.divorce_application(details.application.app_uuid)
+                if detail is not None:
+                    fresh = replace(
+                        details,
+                        application=application_on_record(detail),
+                        marriage=marriage_on_record(detail.marriage),
+                    )
+                    return replace(case, divorce=fresh)
+        except CentralUnavailableError as error:
+            log.warning("case %s not refreshed: %s", case.case_id, error)
+        return case
 
     # -- the office's applications ---------------------------------------------------------
 

@@ -5,14 +5,15 @@ status the certificate shows is still the person's status."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 
 from app.central.types import ReissueRequest
 from app.domain.case import Business, MarriageCase, Registration, Role
 from app.domain.divorce import CertificateKind, MarriageOnRecord, ReissueDetails
-from app.errors import WorkflowError
-from app.workflow.business import BusinessWorkflow, marriage_on_record
+from app.errors import CentralUnavailableError, WorkflowError
+from app.workflow.business import BusinessWorkflow, Outcome, marriage_on_record
 from devices.id_reader.types import IdentityRecord
 
 log = logging.getLogger(__name__)
@@ -62,23 +63,31 @@ class ReissueWorkflow(BusinessWorkflow):
         """发证: the central store checks the status again in its transaction and
         allocates the BJ…/BL… number."""
 
-        def send(current: MarriageCase, reissue_uuid: str) -> tuple[Registration, Mapping[str, object]]:
-            details = self.details(current)
-            party = current.parties[Role.A]
-            ack = self.central.reissue_certificate(
-                ReissueRequest.create(
-                    reissue_uuid=reissue_uuid,
-                    original_certificate_no=details.original_certificate_no,
-                    person_key=party.identity.person_key,
-                    office_code=current.office_code,
-                    counter_id=current.counter_id,
-                    issued_on=self.today(),
-                    device_mode=current.device_mode.value,
-                )
+        def prepare(current: MarriageCase, reissue_uuid: str, issued_on: date) -> Callable[[], Outcome]:
+            request = ReissueRequest.create(  # checked here, before the UUID is saved
+                reissue_uuid=reissue_uuid,
+                original_certificate_no=self.details(current).original_certificate_no,
+                person_key=current.parties[Role.A].identity.person_key,
+                office_code=current.office_code,
+                counter_id=current.counter_id,
+                issued_on=issued_on,
+                device_mode=current.device_mode.value,
             )
-            return Registration(ack.certificate_no, ack.registered_at, ack.issued_on, ack.duplicate), {}
 
-        return self._commit(case, send)
+            def send() -> Outcome:
+                ack = self.central.reissue_certificate(request)
+                return Registration(ack.certificate_no, ack.registered_at, ack.issued_on, ack.duplicate), {}
+
+            return send
+
+        return self._commit(case, prepare)
+
+    def _refreshed(self, case: MarriageCase) -> MarriageCase:
+        try:
+            return replace(case, reissue=self._looked_up(case, self.details(case)))
+        except CentralUnavailableError as error:
+            log.warning("case %s not refreshed: %s", case.case_id, error)
+            return case
 
 
 def _record_for(records: list[MarriageOnRecord], kind: CertificateKind) -> MarriageOnRecord | None:

@@ -436,10 +436,6 @@
         <translation>当事人{role}</translation>
     </message>
     <message>
-        <source>Other materials (camera, optional)</source>
-        <translation>其他材料（高拍仪，可选）</translation>
-    </message>
-    <message>
         <source>Application and marriage on record</source>
         <translation>离婚登记申请及婚姻登记档案</translation>
     </message>
@@ -490,6 +486,10 @@
     <message>
         <source>Divorce certificate number: {number}</source>
         <translation>离婚证字号：{number}</translation>
+    </message>
+    <message>
+        <source>Marriage certificate and other materials (camera)</source>
+        <translation>结婚证及其他材料（高拍仪）</translation>
     </message>
 </context>
 <context>

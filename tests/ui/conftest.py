@@ -250,6 +250,7 @@ class Counter:
         case = flow.find_application(case, receipt_no(application))
         case = flow.record_party(case, Role.A, self.identity(party_a))
         case = flow.record_party(case, Role.B, self.identity(party_b))
+        case = flow.add_document(case, self.image("id_card_front_sample"), MARRIAGE_CERTIFICATE)
         for role in (Role.A, Role.B):
             case = flow.record_interview(case, role, wishes_to_divorce=True, agrees_with_agreement=True)
         case = flow.set_agreement(case, AGREEMENT)

@@ -62,10 +62,11 @@ SIGNED_FORMS: tuple[tuple[SignedForm, str], ...] = (
     (SignedForm.AGREEMENT, AGREEMENT_TITLE),
     (SignedForm.DIVORCE_DECLARATION, DIVORCE_DECLARATION_TITLE),
 )
-DOCUMENT_CLASSES = ("agreement", "single_photo", "marriage_certificate", "other")
+# The 结婚证 first: it comes back to be stamped void and copied (C-DR-DOCS).
+DOCUMENT_CLASSES = ("marriage_certificate", "loss_statement", "archive_copy", "agreement", "single_photo", "other")
 STAGES = (
     ("C-D-ISSUE",),
-    ("C-ID-1", "C-D-CERT", "C-DR-SPOUSES"),
+    ("C-ID-1", "C-D-CERT", "C-DR-SPOUSES", "C-DR-DOCS"),
     ("C-DR-ASK",),
     ("C-DR-AGREE",),
     ("C-DR-SIGN-ASK", "C-DR-SIGN-AGREE", "C-DR-SIGN-DECL"),
@@ -215,7 +216,8 @@ class DivorceRegistrationPage(BusinessPage):
                 self.tiles[(form, role)] = tile
                 grid.addWidget(tile, row_index + 2, column + 1)
         self.left.addWidget(signatures)
-        self.documents = DocumentsBox(main, DOCUMENT_CLASSES, self.tr("Other materials (camera, optional)"))
+        title = self.tr("Marriage certificate and other materials (camera)")
+        self.documents = DocumentsBox(main, DOCUMENT_CLASSES, title)
         self.left.addWidget(self.documents)
         self.left.addStretch(1)
 

@@ -249,3 +249,12 @@ def test_two_counters_completing_one_divorce_at_once(
     assert marriage.status == "dissolved"
     assert marriage.divorce is not None and marriage.divorce.reg_uuid == ack.reg_uuid
     assert all(not party.active for party in marriage.parties)
+
+
+def test_expiry_refuses_a_day_the_registry_has_not_reached(central: CentralStore) -> None:
+    """A counter whose clock runs ahead cannot deem applications withdrawn early."""
+    from app.central.errors import CentralStateError
+
+    ahead = date.today() + timedelta(days=3)
+    with pytest.raises(CentralStateError, match="检查本机时钟"):
+        central.expire_divorce_applications(ahead, load_holiday_calendar())

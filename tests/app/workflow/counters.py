@@ -104,6 +104,7 @@ def registration_ready(counter: Counter, receipt_no: str, a: IdentityDocument, b
     case = flow.find_application(case, receipt_no)
     case = flow.record_party(case, Role.A, record_from(a))
     case = flow.record_party(case, Role.B, record_from(b))
+    case = flow.add_document(case, image(), MARRIAGE_CERTIFICATE)
     case = flow.set_agreement(case, AGREEMENT)
     for role in (Role.A, Role.B):
         case = flow.record_interview(case, role, wishes_to_divorce=True, agrees_with_agreement=True)
@@ -122,3 +123,29 @@ def accept_and_register(counter: Counter, a: IdentityDocument, b: IdentityDocume
     assert accepted.registration is not None
     counter.set_day(accepted_on + timedelta(days=31))
     counter.divorce.register(registration_ready(counter, accepted.registration.certificate_no, a, b))
+
+
+class FaultyCentral:
+    """The real central store behind a network that fails calls on request: `fail[name]`
+    raises before the call reaches the store, `lose_reply` (names) after it committed."""
+
+    def __init__(self, real: CentralStore) -> None:
+        self.real = real
+        self.fail: dict[str, Exception] = {}
+        self.lose_reply: set[str] = set()
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.real, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            if name in self.fail:
+                raise self.fail.pop(name)
+            result = method(*args, **kwargs)
+            if name in self.lose_reply:
+                self.lose_reply.discard(name)
+                from app.errors import CentralUnavailableError
+
+                raise CentralUnavailableError(detail="server closed the connection unexpectedly")
+            return result
+
+        return call

@@ -19,6 +19,7 @@ from app.rules.results import Consequence
 from tests.app.workflow.counters import (
     AGREEMENT,
     Counter,
+    FaultyCentral,
     application_ready,
     marry,
     open_counter,
@@ -185,27 +186,75 @@ def test_registration_at_another_office_points_to_the_accepting_one(
 
 def test_a_lost_reply_is_settled_by_the_resend(counter: Counter, central: CentralStore) -> None:
     case = application_ready(counter, HUSBAND, WIFE)
-    real = central.accept_divorce_application
-
-    def lose_reply(*args: object, **kwargs: object) -> object:
-        real(*args, **kwargs)  # type: ignore[arg-type]
-        raise CentralUnavailableError(detail="server closed the connection unexpectedly")
-
-    counter.divorce.central = type("Lossy", (), {})()  # type: ignore[assignment]
-    for name in dir(central):
-        if not name.startswith("_"):
-            setattr(counter.divorce.central, name, getattr(central, name))
-    counter.divorce.central.accept_divorce_application = lose_reply  # type: ignore[method-assign]
+    faulty = FaultyCentral(central)
+    faulty.lose_reply.add("accept_divorce_application")
+    counter.divorce.central = faulty  # type: ignore[assignment]
     with pytest.raises(CentralUnavailableError):
         counter.divorce.accept(case)
     waiting = counter.store.load_case(case.case_id)
     assert waiting is not None and waiting.status is CaseStatus.WAITING_CENTRAL
     with pytest.raises(WorkflowError):  # nothing may change while the outcome is unknown
         counter.divorce.cancel(waiting)
-    counter.divorce.central = central
     done = counter.divorce.accept(waiting)
     assert done.registration is not None and done.registration.duplicate_ack
     assert done.registration_uuid == waiting.registration_uuid
+
+
+def test_a_resend_days_later_keeps_the_day_of_the_first_attempt(counter: Counter, central: CentralStore) -> None:
+    """A withdrawal whose reply was lost on the last cooling-off day is settled four days
+    later as the withdrawal of that day, not as one inside the issue window."""
+    receipt = accepted(counter)
+    counter.set_day(date(2026, 4, 1))
+    flow = counter.divorce
+    case = flow.record_party(flow.find_application(flow.start_case(Business.DIVORCE_WITHDRAWAL), receipt), Role.A,
+                             record_from(WIFE))
+    case = flow.sign(case, SignedForm.WITHDRAWAL, Role.A, pen("钱测"))
+    faulty = FaultyCentral(central)
+    faulty.fail["withdraw_divorce_application"] = CentralUnavailableError(detail="connection refused")
+    flow.central = faulty  # type: ignore[assignment]
+    with pytest.raises(CentralUnavailableError):
+        flow.withdraw(case)
+    counter.set_day(date(2026, 4, 5))
+    done = flow.withdraw(case)
+    assert done.registration is not None and done.registration.registered_on == date(2026, 4, 1)
+    assert done.divorce is not None and done.divorce.submitted_on == date(2026, 4, 1)
+    assert counter.store.load_case(done.case_id) == done
+
+
+def test_an_unforeseen_failure_leaves_the_case_resendable(counter: Counter, central: CentralStore) -> None:
+    case = application_ready(counter, HUSBAND, WIFE)
+    faulty = FaultyCentral(central)
+    faulty.fail["accept_divorce_application"] = RuntimeError("driver bug")
+    counter.divorce.central = faulty  # type: ignore[assignment]
+    with pytest.raises(CentralUnavailableError):
+        counter.divorce.accept(case)
+    stored = counter.store.load_case(case.case_id)
+    assert stored is not None and stored.status is CaseStatus.WAITING_CENTRAL
+    done = counter.divorce.accept(stored)
+    assert done.status is CaseStatus.REGISTERED and not done.registration.duplicate_ack  # type: ignore[union-attr]
+
+
+def test_a_refusal_by_the_central_store_can_be_given_as_a_refusal(counter: Counter, tmp_path: Path) -> None:
+    """Another counter accepted an application of the same marriage meanwhile: the store
+    refuses, the case is read again and shows why, and 不予受理 is possible."""
+    case = application_ready(counter, HUSBAND, WIFE)
+    other_receipt = accepted(counter)  # the other counter, as far as the store can tell
+    with pytest.raises(AppError) as refused:
+        counter.divorce.accept(case)
+    assert refused.value.code == "CEN-006"
+    stored = counter.store.load_case(case.case_id)
+    assert stored is not None and stored.registration_uuid is None
+    failed = {r.rule_id: r.message for r in counter.divorce.blockers(stored)}
+    assert other_receipt in failed["C-D-OPEN"]
+    assert counter.divorce.refuse(stored).status is CaseStatus.REFUSED
+
+
+def test_registration_needs_the_marriage_certificate_presented_again(counter: Counter) -> None:
+    receipt = accepted(counter)
+    counter.set_day(T0 + timedelta(days=31))
+    case = registration_ready(counter, receipt, HUSBAND, WIFE)
+    case = counter.divorce.remove_document(case, case.documents[0].document_id)
+    assert {r.rule_id for r in counter.divorce.blockers(case)} == {"C-DR-DOCS"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
