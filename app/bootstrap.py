@@ -7,14 +7,16 @@ working offline (only the register step needs it).
 
 from __future__ import annotations
 
+import enum
 import logging
+import random
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.central.store import CentralStore
 from app.central.types import (
@@ -37,10 +39,11 @@ from app.resources import resources_dir
 from app.rules.holidays import HolidayCalendar
 from app.store.local import LocalStore
 from app.sync.service import SyncService
-from app.workflow.clock import Clock, SystemClock
+from app.workflow.clock import Clock, OffsetClock, SystemClock
 from app.workflow.divorce import DivorceWorkflow
 from app.workflow.marriage import MarriageWorkflow
 from app.workflow.reissue import ReissueWorkflow
+from devices import registry
 from devices.base import Device
 from devices.errors import DeviceError
 from devices.registry import open_device
@@ -52,15 +55,156 @@ T = TypeVar("T")
 DEVICE_KINDS = ("id_reader", "camera", "signature_pad", "barcode")
 
 
+class CentralOperation(enum.StrEnum):
+    """What a simulated central fault applies to: every call, the writes (register,
+    accept, withdraw, complete, reissue, archive upload, expiry) or the lookups."""
+
+    ANY = "any"
+    REGISTER = "register"
+    LOOKUP = "lookup"
+
+
+class CentralFaultKind(enum.StrEnum):
+    UNREACHABLE = "unreachable"  # fails at once, as with the network cable pulled
+    TIMEOUT = "timeout"  # fails after `delay_s`, as a call that never got an answer
+
+
+@dataclass(slots=True)
+class _CentralFault:
+    operation: CentralOperation
+    error: CentralFaultKind
+    delay_s: float
+    remaining: int | None  # calls left to fail; None for a probability fault
+    probability: float | None
+
+
+class FaultInjectionNotAllowedError(RuntimeError):
+    """Central faults are a QA control: a counter on real devices never fakes an outage."""
+
+
+SIMULATED_OUTAGE_DETAIL = {
+    CentralFaultKind.UNREACHABLE: "simulated: the network is unreachable",
+    CentralFaultKind.TIMEOUT: "simulated: the call timed out after {seconds:g} s",
+}
+
+
+def _enum_value(value: object) -> str:
+    """A scenario's enum member or plain string, as the string our enums take."""
+    return str(getattr(value, "value", value))
+
+
 class CentralConnection:
     """Opens the central store on first use and again after a failure, so a counter
-    that started while the network was down recovers without a restart."""
+    that started while the network was down recovers without a restart.
 
-    def __init__(self, url: str) -> None:
+    On a counter with simulated devices QA can make the central store unreachable for
+    the next calls (`inject_fault`), by hand from the QA console or from the
+    scenario's `central.faults`; the failure is the CentralUnavailableError a real
+    outage gives, raised before the store is touched."""
+
+    def __init__(self, url: str, *, fault_injection: bool = False, seed: int = 0) -> None:
         self.url = url
         self._store: CentralStore | None = None
         self._lock = threading.Lock()
         self.last_error = ""
+        self.fault_injection = fault_injection
+        self._faults: list[_CentralFault] = []
+        self._faults_lock = threading.Lock()
+        self._rng = random.Random(f"{seed}:central")
+        self._cleared = threading.Event()  # cuts a simulated timeout short
+
+    # --- QA controls (simulated counters only; any thread) ---------------------------
+
+    def inject_fault(
+        self,
+        times: int | None = 1,
+        delay_s: float = 0.0,
+        *,
+        operation: CentralOperation | str = CentralOperation.ANY,
+        error: CentralFaultKind | str = CentralFaultKind.UNREACHABLE,
+        probability: float | None = None,
+    ) -> None:
+        """The next `times` central calls of `operation` fail as if the network were
+        down (or, with `probability`, every call fails with that chance until
+        `clear_faults`). Raises FaultInjectionNotAllowedError on a real counter and
+        ValueError for impossible values."""
+        if not self.fault_injection:
+            raise FaultInjectionNotAllowedError("central faults can be injected only on a simulated counter")
+        operation = CentralOperation(operation)
+        error = CentralFaultKind(error)
+        if probability is not None:
+            if not 0.0 <= probability <= 1.0:
+                raise ValueError("probability must be between 0 and 1")
+            times = None
+        elif times is None or times < 1:
+            raise ValueError("times must be at least 1")
+        if delay_s < 0:
+            raise ValueError("delay_s must not be negative")
+        with self._faults_lock:
+            self._faults.append(_CentralFault(operation, error, delay_s, times, probability))
+            self._cleared.clear()
+
+    def clear_faults(self) -> None:
+        """The network is back: drops every pending fault, the scenario's included."""
+        with self._faults_lock:
+            self._faults.clear()
+            self._cleared.set()
+
+    @property
+    def pending_faults(self) -> int:
+        """Faults still armed (a probability fault counts as one)."""
+        with self._faults_lock:
+            return len(self._faults)
+
+    def load_scenario_faults(self, scenario: object) -> int:
+        """Arms the `central.faults` of a simulator scenario, when its format has them
+        (read defensively: older scenario formats have no `central` section). Returns
+        how many were armed."""
+        central = getattr(scenario, "central", None)
+        faults: Iterable[Any] = getattr(central, "faults", None) or ()
+        armed = 0
+        for index, fault in enumerate(faults):
+            try:
+                self.inject_fault(
+                    getattr(fault, "times", None),
+                    float(getattr(fault, "delay_s", 0.0) or 0.0),
+                    operation=_enum_value(getattr(fault, "operation", CentralOperation.ANY)),
+                    error=_enum_value(getattr(fault, "error", CentralFaultKind.UNREACHABLE)),
+                    probability=getattr(fault, "probability", None),
+                )
+            except (ValueError, TypeError) as error:  # nothing may stop the counter from starting
+                log.error("central.faults[%d] of the scenario ignored: %s", index, error)
+                continue
+            armed += 1
+        return armed
+
+    def _draw_fault(self, operation: CentralOperation) -> _CentralFault | None:
+        with self._faults_lock:
+            for fault in self._faults:
+                if fault.operation not in (CentralOperation.ANY, operation):
+                    continue
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+                if fault.probability is not None and self._rng.random() < fault.probability:
+                    return fault
+            return None
+
+    def _simulated_outage(self, operation: CentralOperation) -> None:
+        if not self.fault_injection:
+            return
+        fault = self._draw_fault(operation)
+        if fault is None:
+            return
+        if fault.delay_s > 0:
+            self._cleared.wait(fault.delay_s)  # runs on a worker thread, never the GUI's
+        detail = SIMULATED_OUTAGE_DETAIL[fault.error].format(seconds=fault.delay_s)
+        log.warning("central %s call failed: %s", operation.value, detail)
+        raise CentralUnavailableError(detail=detail)
+
+    # --- the store ----------------------------------------------------------------------
 
     def _open(self) -> CentralStore:
         with self._lock:
@@ -79,8 +223,9 @@ class CentralConnection:
                 self._store = store
             return self._store
 
-    def _call(self, fn: Callable[[CentralStore], T]) -> T:
+    def _call(self, fn: Callable[[CentralStore], T], operation: CentralOperation = CentralOperation.LOOKUP) -> T:
         try:
+            self._simulated_outage(operation)
             result = fn(self._open())
         except CentralUnavailableError as error:
             self.last_error = error.message
@@ -88,16 +233,19 @@ class CentralConnection:
         self.last_error = ""
         return result
 
+    def _write(self, fn: Callable[[CentralStore], T]) -> T:
+        return self._call(fn, CentralOperation.REGISTER)
+
     def active_marriage_of(self, person_key: str) -> ActiveMarriage | None:
         return self._call(lambda store: store.active_marriage_of(person_key))
 
     def register_marriage(self, request: MarriageRegistrationRequest) -> RegistrationAck:
-        return self._call(lambda store: store.register_marriage(request))
+        return self._write(lambda store: store.register_marriage(request))
 
     def store_archive_files(
         self, reg_uuid: str, office_code: str, files: Iterable[tuple[str, str, bytes]]
     ) -> dict[str, str]:
-        return self._call(lambda store: store.store_archive_files(reg_uuid, office_code, files))
+        return self._write(lambda store: store.store_archive_files(reg_uuid, office_code, files))
 
     # Divorce and reissue (app.workflow.ports.BusinessRegistry).
 
@@ -123,7 +271,7 @@ class CentralConnection:
         self, app_uuid: str, certificate_no: str, office_code: str, accepted_on: date, *, counter_id: str,
         device_mode: str,
     ) -> DivorceApplicationAck:
-        return self._call(
+        return self._write(
             lambda store: store.accept_divorce_application(
                 app_uuid, certificate_no, office_code, accepted_on, counter_id=counter_id, device_mode=device_mode
             )
@@ -133,7 +281,7 @@ class CentralConnection:
         self, app_uuid: str, office_code: str, on: date, *, withdrawal_uuid: str | None = None,
         counter_id: str = "", device_mode: str = "real",
     ) -> DivorceApplicationRecord:
-        return self._call(
+        return self._write(
             lambda store: store.withdraw_divorce_application(
                 app_uuid, office_code, on, withdrawal_uuid=withdrawal_uuid, counter_id=counter_id,
                 device_mode=device_mode,
@@ -144,19 +292,28 @@ class CentralConnection:
         self, app_uuid: str, office_code: str, reg_uuid: str, registered_on: date, *, counter_id: str,
         device_mode: str,
     ) -> DivorceAck:
-        return self._call(
+        return self._write(
             lambda store: store.complete_divorce(
                 app_uuid, office_code, reg_uuid, registered_on, counter_id=counter_id, device_mode=device_mode
             )
         )
 
     def reissue_certificate(self, request: ReissueRequest) -> ReissueAck:
-        return self._call(lambda store: store.reissue_certificate(request))
+        return self._write(lambda store: store.reissue_certificate(request))
 
     def expire_divorce_applications(self, today: date, calendar: HolidayCalendar) -> list[str]:
-        return self._call(lambda store: store.expire_divorce_applications(today, calendar))
+        return self._write(lambda store: store.expire_divorce_applications(today, calendar))
 
     def ping(self) -> bool:
+        """Whether the store answers; a simulated outage counts, without using up a fault."""
+        if self.fault_injection:
+            with self._faults_lock:
+                down = any(f.operation is CentralOperation.ANY and (f.remaining is not None or f.probability == 1.0)
+                           for f in self._faults)
+            if down:
+                self.last_error = CentralUnavailableError(
+                    detail=SIMULATED_OUTAGE_DETAIL[CentralFaultKind.UNREACHABLE]).message
+                return False
         try:
             self._open()
         except AppError:
@@ -164,6 +321,7 @@ class CentralConnection:
         return True
 
     def close(self) -> None:
+        self._cleared.set()  # a simulated timeout in progress ends now
         with self._lock:
             if self._store is not None:
                 self._store.close()
@@ -200,7 +358,7 @@ def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
     devices: dict[str, Device] = {}
     errors: dict[str, str] = {}
     scenarios: dict[Path, Scenario] = {}  # one scenario file shared by the simulated devices
-    for kind in DEVICE_KINDS:
+    for kind in counter_device_kinds(config):
         spec = getattr(config.devices, kind)
         try:
             device = open_device(kind, spec, base_dir=resources_dir().parent, scenario_cache=scenarios)
@@ -212,7 +370,23 @@ def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
     return devices, errors
 
 
+def counter_device_kinds(config: Config) -> list[str]:
+    """DEVICE_KINDS, then any other kind the registry knows that the configuration sets
+    (a printer, a fingerprint scanner), so a new kind is opened once it is configured."""
+    kinds = list(DEVICE_KINDS)
+    known = set(getattr(registry, "ALL_KINDS", ()))
+    for name in type(config.devices).model_fields:
+        spec = getattr(config.devices, name, None)
+        if name not in kinds and name in known and isinstance(spec, str) and spec.strip():
+            kinds.append(name)
+    return kinds
+
+
 def build_services(config: Config, clock: Clock | None = None) -> CounterServices:
+    """The counter's services. Without a `clock`, a counter on simulated devices gets an
+    OffsetClock (QA moves it from the QA console: cooling-off periods, ages, expiry) and
+    a real counter the system clock; every workflow and the sync queue share that one
+    clock object."""
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -227,13 +401,20 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
         # Decided by what was opened, not by how the spec was spelt: a simulated device
         # must never produce a registration marked real (architecture §3).
         simulated = config.any_device_simulated or any(d.simulated for d in devices.values())
-        central = CentralConnection(config.central_url)
-        sync = SyncService(store, central, clock=clock)
+        counter_clock: Clock = clock or (OffsetClock() if simulated else SystemClock())
+        scenarios = simulator_scenarios(devices)
+        central = CentralConnection(
+            config.central_url, fault_injection=simulated,
+            seed=int(getattr(scenarios[0], "seed", 0) or 0) if scenarios else 0,
+        )
+        for scenario in scenarios:
+            central.load_scenario_faults(scenario)
+        sync = SyncService(store, central, clock=counter_clock)
         workflow = MarriageWorkflow(
             store=store,
             central=central,
             config=config,
-            clock=clock or SystemClock(),
+            clock=counter_clock,
             device_mode=DeviceMode.SIMULATED if simulated else DeviceMode.REAL,
             rules=rules_context(config),
             sync=sync,
@@ -248,6 +429,17 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
         cleanup.callback(sync.stop)
         cleanup.pop_all()
     return services
+
+
+def simulator_scenarios(devices: dict[str, Device]) -> list[Scenario]:
+    """The scenarios the simulated devices were opened from, each once (they usually
+    share one file)."""
+    found: list[Scenario] = []
+    for device in devices.values():
+        scenario = getattr(device, "scenario", None)
+        if isinstance(scenario, Scenario) and all(scenario is not seen for seen in found):
+            found.append(scenario)
+    return found
 
 
 def default_output_dir(config: Config) -> Path:

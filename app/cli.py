@@ -33,8 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="scripted run of the real GUI offscreen; screenshots, PDFs, summary.json")
     demo.add_argument("--out", type=Path, required=True, help="output folder")
     sub.add_parser("config", help="print the effective configuration as JSON")
-    devices = sub.add_parser("devices", help="configured devices")
-    devices.add_argument("action", choices=["list"])
+    devices = sub.add_parser(
+        "devices", help="list: configured devices, versions, services; test [KIND]: a self-test per device"
+    )
+    devices.add_argument("action", choices=["list", "test"])
+    devices.add_argument("kind", nargs="?", help="test only this device kind (id_reader, camera, ...)")
+    devices.add_argument("--json", action="store_true", help="JSON out")
+    devices.add_argument("--timeout", type=float, default=10.0, metavar="S", help="self-test time limit per device")
+    bundle = sub.add_parser(
+        "support-bundle",
+        help="one zip for IT: configuration without secrets, device report, masked logs, sync queue, versions",
+    )
+    bundle.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip file to write")
+    bundle.add_argument("--log-mb", type=float, metavar="MB", help="newest log data to include (default 20 MB)")
     central = sub.add_parser("central", help="create or upgrade the central store schema")
     central_sub = central.add_subparsers(dest="central_command", required=True)
     init = central_sub.add_parser("init", help="create the schema and (PostgreSQL) the admin and counter roles")
@@ -83,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             return _central(args)
         configure_logging(config.log_dir)  # the GUI and devices: long-running, worth a log
         if args.command == "devices":
-            return _devices_list(config)
+            return _devices(args, config)
+        if args.command == "support-bundle":
+            from app.diagnostics.cli import support_bundle
+
+            return support_bundle(config, args.out, log_mb=args.log_mb)
         if args.command == "sync":
             from app.sync.cli import sync_run, sync_status
 
@@ -96,22 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code if isinstance(error, AppError) else 3
 
 
-def _devices_list(config: Config) -> int:
-    from app.bootstrap import open_devices
+def _devices(args: argparse.Namespace, config: Config) -> int:
+    from app.diagnostics.cli import devices_list, devices_test
 
-    devices, errors = open_devices(config)
-    try:
-        for kind in ("id_reader", "camera", "signature_pad"):
-            spec = getattr(config.devices, kind)
-            if kind in devices:
-                status = devices[kind].status
-                print(f"{kind}\t{spec}\t{status.state.value}{' (simulated)' if status.simulated else ''}")
-            else:
-                print(f"{kind}\t{spec}\tunavailable: {errors.get(kind, '')}")
-    finally:
-        for device in devices.values():
-            device.close()
-    return 0 if not errors else 3
+    if args.action == "list":
+        if args.kind:
+            print("marriage-counter: devices list takes no KIND", file=sys.stderr)
+            return 2
+        return devices_list(config, as_json=args.json)
+    return devices_test(config, args.kind, as_json=args.json, timeout_s=args.timeout)
 
 
 def _rules_check(config: Config, source: str) -> int:

@@ -54,6 +54,9 @@ class DevicesConfig(_Section):
     # Reads the QR code of a divorce receipt from a camera image (a library, so "real"
     # even at a simulated counter).
     barcode: str = "zxing:"
+    # Devices not every counter has; "" = none here (e.g. "sim:resources/sim/default.yaml").
+    printer: str = ""
+    fingerprint: str = ""
     serial_baud: int = 115200
 
 

@@ -7,6 +7,7 @@ folder scanning and no registration by import side effect (model-codebases C4).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, overload
 
@@ -16,14 +17,17 @@ from devices.errors import DeviceSpecError
 if TYPE_CHECKING:
     from devices.barcode.base import BarcodeDecoder
     from devices.camera.base import DocumentCamera
+    from devices.fingerprint.base import FingerprintScanner
     from devices.id_reader.base import IdReader
+    from devices.printer.base import Printer
     from devices.signature_pad.base import SignaturePad
     from devices.sim.scenario import Scenario
 
-KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad")
-# Kinds that a simulation scenario does not drive: they work on data the app already
-# holds (a barcode decoder reads images), so they are real even in a simulated counter
-# and open_simulated_devices leaves them out.
+# Kinds a simulated counter simulates: open_simulated_devices opens all of them.
+KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad", "printer", "fingerprint")
+# Kinds that work on data the app already holds (a barcode decoder reads images), so
+# they stay real even at a simulated counter and open_simulated_devices leaves them
+# out. "sim:<scenario>" still opens a simulated one, for QA to inject its faults.
 SCENARIO_FREE_KINDS: Final = ("barcode",)
 ALL_KINDS: Final = (*KNOWN_KINDS, *SCENARIO_FREE_KINDS)
 # Backends whose spec needs nothing after the colon, such as "zxing:".
@@ -31,11 +35,15 @@ _NO_ARGUMENT: Final = frozenset({("barcode", "zxing")})
 
 # Backends each kind knows, built or not yet; used for error messages only.
 KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
-    "id_reader": ("sim", "sam", "pcsc"),
-    "camera": ("sim", "opencv"),
-    "signature_pad": ("sim",),
-    "barcode": ("zxing",),
+    "id_reader": ("sim", "sam", "pcsc", "replay", "record"),
+    "camera": ("sim", "opencv", "replay", "record"),
+    "signature_pad": ("sim", "replay", "record"),
+    "printer": ("sim",),
+    "fingerprint": ("sim",),
+    "barcode": ("zxing", "sim", "replay", "record"),
 }
+# Kinds whose sessions devices.record can record and replay.
+RECORDABLE_KINDS: Final = frozenset({"id_reader", "camera", "signature_pad", "barcode"})
 
 
 def parse_spec(kind: str, spec: str) -> tuple[str, str]:
@@ -73,6 +81,18 @@ def open_device(
 ) -> SignaturePad: ...
 @overload
 def open_device(
+    kind: Literal["printer"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+) -> Printer: ...
+@overload
+def open_device(
+    kind: Literal["fingerprint"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+) -> FingerprintScanner: ...
+@overload
+def open_device(
     kind: Literal["barcode"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
 ) -> BarcodeDecoder: ...
 @overload
@@ -91,7 +111,7 @@ def open_device(
     """
     backend, argument = parse_spec(kind, spec)
     match backend:
-        case "sim" if kind in KNOWN_KINDS:
+        case "sim":  # every kind has a simulated backend
             scenario = _scenario(base_dir, argument, scenario_cache)
             return _open_simulated(kind, scenario)
         case "sam" if kind == "id_reader":
@@ -105,24 +125,67 @@ def open_device(
             from devices.barcode.zxing import ZxingBarcodeDecoder
 
             return ZxingBarcodeDecoder(argument or "zxing-cpp")
+        case "replay" if kind in RECORDABLE_KINDS:
+            # "replay:<recording.yaml>": a recorded session, answered call by call.
+            from devices.record import open_replay
+
+            return open_replay(kind, _resolve(base_dir, argument))
+        case "record" if kind in RECORDABLE_KINDS:
+            return _open_recording(kind, spec, argument, base_dir=base_dir, scenario_cache=scenario_cache)
         case _:
             known = ", ".join(KNOWN_BACKENDS[kind])
             raise DeviceSpecError(kind, spec, f"unknown backend {backend!r} (known: {known})")
 
 
-def open_simulated_devices(scenario_path: Path | str) -> dict[str, Device]:
-    """All three kinds from one scenario file, loaded once: {kind: device}."""
+def open_simulated_devices(
+    scenario_path: Path | str, kinds: Sequence[str] = KNOWN_KINDS
+) -> dict[str, Device]:
+    """`kinds` (by default every simulated kind) from one scenario file, loaded once:
+    {kind: device}. If one fails to open, those already open are closed."""
     from devices.sim.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
-    return {kind: _open_simulated(kind, scenario) for kind in KNOWN_KINDS}
+    devices: dict[str, Device] = {}
+    try:
+        for kind in kinds:
+            if kind not in ALL_KINDS:
+                raise DeviceSpecError(kind, f"sim:{scenario_path}", "unknown device kind")
+            devices[kind] = _open_simulated(kind, scenario)
+    except BaseException:
+        for device in devices.values():
+            device.close()
+        raise
+    return devices
+
+
+def _resolve(base_dir: Path, argument: str) -> Path:
+    path = Path(argument).expanduser()
+    return (path if path.is_absolute() else base_dir / path).resolve()
+
+
+def _open_recording(
+    kind: str, spec: str, argument: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None
+) -> Device:
+    """"record:<folder>|<inner spec>": the inner device, its session written to
+    <folder>/<kind>-<date>-<time>.yaml (personal data pseudonymised) when it closes."""
+    from datetime import datetime
+
+    from devices.record import record
+
+    folder, bar, inner_spec = argument.partition("|")
+    if not bar or not folder.strip() or not inner_spec.strip():
+        raise DeviceSpecError(kind, spec, "expected 'record:<folder>|<inner spec>', e.g. 'record:rec|sim:x.yaml'")
+    if inner_spec.strip().lower().startswith("record:"):
+        raise DeviceSpecError(kind, spec, "a recording cannot record another recording")
+    inner = open_device(kind, inner_spec, base_dir=base_dir, scenario_cache=scenario_cache)
+    out = _resolve(base_dir, folder.strip()) / f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.yaml"
+    return record(inner, out)
 
 
 def _scenario(base_dir: Path, argument: str, cache: dict[Path, Scenario] | None) -> Scenario:
     from devices.sim.scenario import load_scenario
 
-    path = Path(argument).expanduser()
-    path = (path if path.is_absolute() else base_dir / path).resolve()
+    path = _resolve(base_dir, argument)
     if cache is None:
         return load_scenario(path)
     if path not in cache:
@@ -144,6 +207,18 @@ def _open_simulated(kind: str, scenario: Scenario) -> Device:
             from devices.signature_pad.sim import SimSignaturePad
 
             return SimSignaturePad(scenario)
+        case "printer":
+            from devices.printer.sim import SimPrinter
+
+            return SimPrinter(scenario)
+        case "fingerprint":
+            from devices.fingerprint.sim import SimFingerprintScanner
+
+            return SimFingerprintScanner(scenario)
+        case "barcode":
+            from devices.barcode.sim import SimBarcodeDecoder
+
+            return SimBarcodeDecoder(scenario)
         case _:  # parse_spec has checked the kind; this keeps the match total
             raise DeviceSpecError(kind, f"sim:{scenario.source}", "unknown device kind")
 

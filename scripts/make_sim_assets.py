@@ -1,8 +1,9 @@
-"""Regenerate the simulator's default scenario and its fake images.
+"""Regenerate the simulator's scenarios and their fake images.
 
     .venv/bin/python scripts/make_sim_assets.py
 
-Writes resources/sim/default.yaml and resources/sim/assets/*.png. Everything is
+Writes resources/sim/assets/*.png and the shipped scenarios resources/sim/default.yaml,
+normal-day.yaml, bad-hardware-day.yaml and rush-day.yaml. Everything is
 drawn with Pillow from fixed data and fixed seeds, so the output is the same on every
 run (same Pillow/FreeType) and is committed. All people are invented: drawn cartoon
 faces, made-up addresses, ID numbers built here with valid GB 11643 check digits
@@ -61,9 +62,14 @@ class Person:
     authority: str
     valid_from: date
     valid_to: date | None  # None = 长期
-    look: Look
+    look: Look | None  # None: no portrait of their own, `photo_of` lends one
     note: str
     wrong_check_digit: bool = False
+    photo_of: str = ""  # the person whose portrait this one reuses
+
+    @property
+    def photo(self) -> str:
+        return f"assets/portrait-{(self.photo_of or self.id).replace('_', '-')}.png"
 
 
 PEOPLE = [
@@ -134,6 +140,90 @@ PEOPLE = [
 ]  # fmt: skip
 
 CARD_ORDER = ["groom1", "bride1", "groom2", "bride2", "groom_underage", "bride3", "groom1", "bride4"]
+
+
+def _couple(
+    n: int, groom: tuple[str, str, date, str, str, str, str, date, str],
+    bride: tuple[str, str, date, str, str, str, str, date, str],
+) -> list[Person]:
+    """Two people of the rush day: (name, ethnicity, birth, region, sequence, address,
+    authority, valid_from, photo_of). Cards issued at 26-45 are valid for 20 years."""
+    people = []
+    for role, sex, data in (("groom", "1", groom), ("bride", "2", bride)):
+        name, ethnicity, birth, region, sequence, address, authority, valid_from, photo_of = data
+        valid_to = valid_from.replace(year=valid_from.year + 20)
+        note = f"rush-day couple {n}"
+        people.append(Person(
+            f"r{n:02}_{role}", name, sex, ethnicity, birth, region, sequence, address, authority,
+            valid_from, valid_to, None, note, photo_of=photo_of,
+        ))
+    return people
+
+
+# The rush day's couples (a 520 or 七夕 morning): all invented, all of age, all cards
+# valid; they reuse the default people's portraits, so no new images are committed.
+RUSH_PEOPLE = [
+    *_couple(1,
+        ("何俊杰", "01", date(1994, 5, 17), "110108", "013", "北京市海淀区学院路35号院6号楼1203室",
+         "北京市公安局海淀分局", date(2021, 6, 2), "groom1"),
+        ("郭雅琳", "01", date(1996, 9, 3), "110102", "024", "北京市西城区西直门南大街17号院2号楼805室",
+         "北京市公安局西城分局", date(2023, 3, 15), "bride1")),
+    *_couple(2,
+        ("马文博", "03", date(1990, 12, 8), "370102", "035", "山东省济南市历下区文化东路59号3号楼2单元401室",
+         "济南市公安局历下区分局", date(2020, 8, 19), "groom2"),
+        ("林晓雯", "01", date(1992, 4, 26), "350203", "048", "福建省厦门市思明区湖滨南路388号12楼",
+         "厦门市公安局思明分局", date(2019, 11, 11), "bride2")),
+    *_couple(3,
+        ("黄子豪", "01", date(1997, 2, 11), "440304", "057", "广东省深圳市福田区福华三路168号1栋2306",
+         "深圳市公安局福田分局", date(2023, 5, 20), "groom_underage"),
+        ("杨欣怡", "01", date(1998, 7, 30), "440106", "062", "广东省广州市天河区体育西路103号B塔1508",
+         "广州市公安局天河区分局", date(2025, 1, 9), "bride3")),
+    *_couple(4,
+        ("周宇航", "01", date(1992, 10, 22), "500103", "071", "重庆市渝中区民族路188号2204室",
+         "重庆市公安局渝中区分局", date(2022, 2, 14), "expired_card"),
+        ("徐梦瑶", "01", date(1995, 1, 19), "500103", "086", "重庆市渝中区中山三路131号9楼",
+         "重庆市公安局渝中区分局", date(2021, 10, 8), "bride4")),
+    *_couple(5,
+        ("高建国", "01", date(1986, 3, 5), "610113", "093", "陕西省西安市雁塔区小寨东路126号3单元1702室",
+         "西安市公安局雁塔分局", date(2018, 4, 2), "groom2"),
+        ("罗静怡", "01", date(1989, 6, 14), "610113", "102", "陕西省西安市雁塔区科技路48号B座607",
+         "西安市公安局雁塔分局", date(2019, 7, 25), "bad_checksum")),
+    *_couple(6,
+        ("梁浩宇", "01", date(1996, 8, 9), "430104", "115", "湖南省长沙市岳麓区麓山南路932号6栋302室",
+         "长沙市公安局岳麓分局", date(2023, 9, 1), "groom1"),
+        ("宋佳琪", "01", date(1997, 12, 1), "430104", "126", "湖南省长沙市岳麓区桐梓坡路86号12栋1单元501",
+         "长沙市公安局岳麓分局", date(2024, 12, 20), "bride1")),
+    *_couple(7,
+        ("郑凯文", "01", date(1991, 4, 23), "310115", "137", "上海市浦东新区张杨路500号18楼1806室",
+         "上海市公安局浦东分局", date(2020, 5, 6), "groom_underage"),
+        ("谢雨萱", "01", date(1993, 11, 27), "310104", "148", "上海市徐汇区天钥桥路123号1102室",
+         "上海市公安局徐汇分局", date(2021, 2, 3), "bride2")),
+    *_couple(8,
+        ("韩磊", "01", date(1988, 7, 7), "230103", "159", "黑龙江省哈尔滨市南岗区西大直街92号7单元602室",
+         "哈尔滨市公安局南岗分局", date(2017, 9, 12), "expired_card"),
+        ("冯丽华", "01", date(1990, 2, 18), "230103", "160", "黑龙江省哈尔滨市南岗区果戈里大街301号3单元1101室",
+         "哈尔滨市公安局南岗分局", date(2018, 3, 30), "bride3")),
+    *_couple(9,
+        ("曹志远", "01", date(1995, 9, 29), "410105", "173", "河南省郑州市金水区花园路139号2号楼1508",
+         "郑州市公安局金水分局", date(2022, 10, 10), "groom2"),
+        ("彭诗涵", "01", date(1996, 3, 8), "410105", "184", "河南省郑州市金水区经三路68号1203",
+         "郑州市公安局金水分局", date(2022, 6, 6), "bride4")),
+    *_couple(10,
+        ("袁明辉", "03", date(1993, 6, 2), "130102", "195", "河北省石家庄市长安区中山东路508号3单元904",
+         "石家庄市公安局长安分局", date(2020, 11, 23), "groom1"),
+        ("唐婉清", "03", date(1994, 10, 15), "130102", "206", "河北省石家庄市长安区建设北大街86号4号楼2单元302",
+         "石家庄市公安局长安分局", date(2021, 5, 17), "bad_checksum")),
+    *_couple(11,
+        ("许嘉诚", "01", date(1998, 1, 25), "320506", "217", "江苏省苏州市吴中区东吴北路299号1606",
+         "苏州市公安局吴中分局", date(2024, 4, 18), "groom_underage"),
+        ("邓思雨", "01", date(1998, 5, 6), "320506", "228", "江苏省苏州市吴中区宝带西路1033号7幢402室",
+         "苏州市公安局吴中分局", date(2024, 8, 22), "bride1")),
+    *_couple(12,
+        ("蒋立新", "01", date(1984, 11, 11), "330106", "231", "浙江省杭州市西湖区天目山路181号901室",
+         "杭州市公安局西湖区分局", date(2016, 12, 5), "expired_card"),
+        ("吕欣然", "01", date(1987, 8, 20), "330106", "242", "浙江省杭州市西湖区文二路391号A座1203",
+         "杭州市公安局西湖区分局", date(2019, 9, 9), "bride2")),
+]  # fmt: skip
 ETHNICITY_NAMES = {"01": "汉", "03": "回"}
 
 
@@ -157,13 +247,23 @@ def check_people() -> None:
     with REGIONS.open(encoding="utf-8") as handle:
         rows = csv.reader(line for line in handle if not line.startswith("#"))
         counties = {row[0]: row[1] for row in rows if len(row) > 2 and row[2] == "county"}
-    for person in PEOPLE:
+    ids = [person.id for person in PEOPLE + RUSH_PEOPLE]
+    assert len(ids) == len(set(ids))
+    for person in PEOPLE + RUSH_PEOPLE:
         assert person.region in counties, person.id
         assert counties[person.region] in person.address, (person.id, counties[person.region])
         assert (int(person.sequence[-1]) % 2 == 1) == (person.sex == "1"), person.id
         person.name.encode("gb2312")  # names must print with the bundled GB 2312 font
         person.address.encode("gb2312")
         assert person.valid_to is None or person.valid_to >= date(2036, 1, 1) or person.id == "expired_card"
+        assert (person.look is None) == bool(person.photo_of), person.id
+    by_id = {person.id: person for person in PEOPLE}
+    for person in RUSH_PEOPLE:
+        assert by_id[person.photo_of].sex == person.sex, person.id
+        issued_at = person.valid_from.year - person.birth.year
+        assert 26 <= issued_at <= 45, person.id  # 20-year cards
+        legal_age = 22 if person.sex == "1" else 20
+        assert date(2026, 1, 1).year - person.birth.year - 1 >= legal_age, person.id
 
 
 # --- drawing ---------------------------------------------------------------------------
@@ -289,6 +389,7 @@ def save_png(image: Image.Image, name: str, colors: int = 0) -> None:
 
 def portrait(person: Person) -> Image.Image:
     """102 x 126 px, the size of the photo decoded from a second-generation ID card."""
+    assert person.look is not None, person.id
     w, h = 102 * SUPERSAMPLE, 126 * SUPERSAMPLE
     image = Image.new("RGB", (w, h), (250, 250, 250))
     draw_figure(ImageDraw.Draw(image), w / 2, h * 0.15, w * 0.46, person.look)
@@ -300,6 +401,7 @@ def joint_photo(left: Person, right: Person) -> Image.Image:
     w, h = 626 * SUPERSAMPLE, 413 * SUPERSAMPLE
     image = Image.new("RGB", (w, h), (206, 28, 40))
     draw = ImageDraw.Draw(image)
+    assert left.look is not None and right.look is not None
     # The man on the left and slightly taller; the woman drawn second so she overlaps.
     draw_figure(draw, w * 0.37, h * 0.17, w * 0.17, left.look)
     draw_figure(draw, w * 0.63, h * 0.22, w * 0.16, right.look)
@@ -449,18 +551,9 @@ DOCUMENTS = [
 ]
 
 
-def scenario_yaml() -> str:
-    lines = [
-        "# Default simulator scenario, shipped with the app (format: resources/sim/README.md).",
-        "# GENERATED by scripts/make_sim_assets.py: edit the script, then run it again.",
-        "# Every person is invented; ID numbers carry valid check digits except bad_checksum.",
-        "spec: 1",
-        'description: "Default demo: two couples marry, an under-age groom, a second marriage attempt"',
-        "seed: 20261129",
-        "",
-        "people:",
-    ]
-    for person in PEOPLE:
+def people_yaml(people: list[Person]) -> list[str]:
+    lines = ["people:"]
+    for person in people:
         valid_to = '"长期"' if person.valid_to is None else person.valid_to.isoformat()
         lines += [
             f"  # {person.note}",
@@ -474,8 +567,46 @@ def scenario_yaml() -> str:
             f"    issuing_authority: {person.authority}",
             f"    valid_from: {person.valid_from.isoformat()}",
             f"    valid_to: {valid_to}",
-            f"    photo: assets/portrait-{person.id.replace('_', '-')}.png",
+            f"    photo: {person.photo}",
         ]
+    return lines
+
+
+def documents_yaml() -> list[str]:
+    lines = ["  documents:"]
+    for doc_id, doc_class, file, sharpness in DOCUMENTS:
+        lines += [
+            f"    - id: {doc_id}",
+            f"      class: {doc_class}",
+            f"      image: assets/{file}",
+            f"      sharpness: {sharpness}",
+        ]
+    return lines
+
+
+def header(description: str, seed: int) -> list[str]:
+    return [
+        "# Simulator scenario shipped with the app (format: resources/sim/README.md).",
+        "# GENERATED by scripts/make_sim_assets.py: edit the script, then run it again.",
+        "# Every person is invented; ID numbers carry valid check digits except bad_checksum.",
+        "spec: 1",
+        f'description: "{description}"',
+        f"seed: {seed}",
+        "",
+    ]
+
+
+def scenario_yaml() -> str:
+    lines = [
+        "# Default simulator scenario, shipped with the app (format: resources/sim/README.md).",
+        "# GENERATED by scripts/make_sim_assets.py: edit the script, then run it again.",
+        "# Every person is invented; ID numbers carry valid check digits except bad_checksum.",
+        "spec: 1",
+        'description: "Default demo: two couples marry, an under-age groom, a second marriage attempt"',
+        "seed: 20261129",
+        "",
+        *people_yaml(PEOPLE),
+    ]
     lines += [
         "",
         "id_reader:",
@@ -488,16 +619,7 @@ def scenario_yaml() -> str:
         "camera:",
         "  name: 模拟高拍仪",
         "  capture_delay_s: 0.1",
-        "  documents:",
-    ]
-    for doc_id, doc_class, file, sharpness in DOCUMENTS:
-        lines += [
-            f"    - id: {doc_id}",
-            f"      class: {doc_class}",
-            f"      image: assets/{file}",
-            f"      sharpness: {sharpness}",
-        ]
-    lines += [
+        *documents_yaml(),
         "  faults: []",
         "",
         "signature_pad:",
@@ -511,6 +633,195 @@ def scenario_yaml() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def day_yaml(
+    description: str, seed: int, people: list[Person], sections: str, cards: list[str] | None = None
+) -> str:
+    """A counter-day scenario: generated people and documents, hand-written behaviour.
+    The reader reads `cards` (by default everyone, in order)."""
+    order = cards if cards is not None else [person.id for person in people]
+    if len(order) <= 8:
+        cards_line = "  cards: [" + ", ".join(order) + "]"
+    else:  # a couple a line
+        pairs = [", ".join(order[i : i + 2]) for i in range(0, len(order), 2)]
+        cards_line = "  cards: [\n    " + ",\n    ".join(pairs) + ",\n  ]"
+    text = "\n".join([*header(description, seed), *people_yaml(people), ""])
+    documents = "\n".join(documents_yaml())
+    return text + sections.replace("  cards: CARDS", cards_line).replace("  documents: DOCUMENTS", documents)
+
+
+NORMAL_DAY = """
+# A normal day: hardware works, people are people. Delays are those of real devices.
+id_reader:
+  name: 模拟身份证阅读器
+  cards: CARDS
+  read_delay_s: 0.6
+  faults:
+    - {operation: read_card, error: no_card, probability: 0.03}     # card not flat on the reader
+
+camera:
+  name: 模拟高拍仪
+  capture_delay_s: 0.4
+  documents: DOCUMENTS
+  faults:
+    - {operation: capture, error: low_quality, probability: 0.03}   # someone leaned on the desk
+
+signature_pad:
+  name: 模拟签批屏
+  sign_delay_s: 1.5
+  faults:
+    - {operation: capture_signature, error: cancelled, probability: 0.02}
+
+fingerprint:
+  name: 模拟指纹仪
+  capture_delay_s: 0.8
+  quality: 82
+  faults:
+    - {operation: capture_fingerprint, error: low_quality, probability: 0.05}   # dry finger
+
+printer:
+  name: 模拟打印机
+  print_delay_s: 1.0
+  paper_sheets: 40          # a half-full tray: QA reloads it once in a while
+  faults: []
+
+barcode:
+  faults: []
+
+central:
+  faults: []
+
+timeline: []
+"""
+
+BAD_HARDWARE_DAY = """
+# Everything that can go wrong at a counter, often. Probabilities draw from `seed`, so
+# a QA run fails on the same calls every time.
+id_reader:
+  name: 模拟身份证阅读器
+  cards: CARDS
+  read_delay_s: 0.8
+  faults:
+    - {operation: read_card, error: card_removed, times: 1}               # the first read: card pulled away
+    - {operation: read_card, error: timeout, probability: 0.15, delay_s: 3}
+    - {operation: read_card, error: garbage, probability: 0.1}            # checksum mismatch
+
+camera:
+  name: 模拟高拍仪
+  capture_delay_s: 0.5
+  documents: DOCUMENTS
+  faults:
+    - {operation: capture, error: low_quality, probability: 0.3}
+    - {operation: capture, error: timeout, probability: 0.05, delay_s: 2}
+
+signature_pad:
+  name: 模拟签批屏
+  sign_delay_s: 1.5
+  faults:
+    - {operation: capture_signature, error: unplugged, probability: 0.15, delay_s: 1}   # drops out mid-signature
+    - {operation: capture_signature, error: cancelled, probability: 0.1}
+
+fingerprint:
+  name: 模拟指纹仪
+  capture_delay_s: 0.8
+  quality: 64
+  faults:
+    - {operation: capture_fingerprint, error: timeout, times: 1, delay_s: 2}
+    - {operation: capture_fingerprint, error: low_quality, probability: 0.4}
+
+printer:
+  name: 模拟打印机
+  print_delay_s: 1.5
+  paper_sheets: 15
+  faults:
+    - {operation: print, error: paper_jam, times: 1}                      # the first job jams
+    - {operation: print, error: garbage, probability: 0.05}
+
+barcode:
+  faults:
+    - {operation: decode, error: timeout, times: 1, delay_s: 1}
+    - {operation: decode, error: garbage, probability: 0.2}
+
+central:
+  faults:
+    - {operation: register, error: unreachable, probability: 0.2}
+    - {operation: any, error: timeout, probability: 0.1, delay_s: 5}
+
+timeline:
+  # The previous party's card is left on the reader: the third read returns it.
+  - {after_calls: 2, device: id_reader, event: card_inserted, person: expired_card}
+  - {after_calls: 3, device: id_reader, event: card_removed}
+  # Someone kicks the reader's USB cable a minute and a half in; IT plugs it back.
+  - {at_s: 90, device: id_reader, event: unplugged}
+  - {at_s: 105, device: id_reader, event: replugged}
+  # The camera drops off the bus after its 4th capture; captures 5 and 6 fail, then it is back.
+  - {after_calls: 4, device: camera, event: unplugged}
+  - {after_calls: 6, device: camera, event: replugged}
+  # The tray is found empty after the third job, whatever the sheet count says.
+  - {after_calls: 3, device: printer, event: paper_out}
+"""
+
+RUSH_DAY = """
+# A rush day (520, 七夕): twelve couples in a row. Hardware works; the tray and the
+# network struggle with the load.
+id_reader:
+  name: 模拟身份证阅读器
+  cards: CARDS
+  read_delay_s: 0.3
+  faults:
+    - {operation: read_card, error: no_card, probability: 0.02}
+
+camera:
+  name: 模拟高拍仪
+  capture_delay_s: 0.3
+  documents: DOCUMENTS
+  faults:
+    - {operation: capture, error: low_quality, probability: 0.05}
+
+signature_pad:
+  name: 模拟签批屏
+  sign_delay_s: 1.0
+  faults:
+    - {operation: capture_signature, error: cancelled, probability: 0.03}
+
+fingerprint:
+  name: 模拟指纹仪
+  capture_delay_s: 0.5
+  quality: 75
+  faults: []
+
+printer:
+  name: 模拟打印机
+  print_delay_s: 0.8
+  paper_sheets: 60          # runs out before the last couples: QA loads paper
+  faults: []
+
+barcode:
+  faults: []
+
+central:
+  faults:
+    - {operation: any, error: timeout, probability: 0.05, delay_s: 4}   # the network is busy too
+
+timeline: []
+"""
+
+
+def day_scenarios() -> dict[str, str]:
+    by_id = {person.id: person for person in PEOPLE + RUSH_PEOPLE}
+    normal = [by_id[i] for i in ("groom1", "bride1", "groom2", "bride2", "r01_groom", "r01_bride")]
+    bad = [by_id[i] for i in ("groom1", "bride1", "groom2", "bride2", "expired_card")]
+    return {
+        "normal-day.yaml": day_yaml(
+            "A normal day: three couples, working hardware, the odd misplaced card", 20260110, normal, NORMAL_DAY
+        ),
+        "bad-hardware-day.yaml": day_yaml(
+            "A bad-hardware day: timeouts, garbage, jams, an unplugged reader, an unreachable central registry",
+            20260211, bad, BAD_HARDWARE_DAY, cards=["groom1", "bride1", "groom2", "bride2"],
+        ),
+        "rush-day.yaml": day_yaml("A rush day: twelve couples in a row", 20260520, RUSH_PEOPLE, RUSH_DAY),
+    }
 
 
 def main() -> None:
@@ -527,10 +838,12 @@ def main() -> None:
     save_png(id_card_back(by_id["groom1"]), "id-card-back.png", colors=96)
     save_png(hukou_page(by_id["groom1"]), "hukou-page.png", colors=96)
     (SIM_DIR / "default.yaml").write_text(scenario_yaml(), encoding="utf-8")
+    for name, text in day_scenarios().items():
+        (SIM_DIR / name).write_text(text, encoding="utf-8")
 
     total = sum(path.stat().st_size for path in ASSETS.glob("*.png"))
-    print(f"wrote {len(list(ASSETS.glob('*.png')))} images ({total / 1024:.0f} KB) and default.yaml")
-    for person in PEOPLE:
+    print(f"wrote {len(list(ASSETS.glob('*.png')))} images ({total / 1024:.0f} KB) and the scenarios")
+    for person in PEOPLE + RUSH_PEOPLE:
         print(f"  {person.id:15} {person.name}  {person.birth}  {id_number(person)}")
 
 

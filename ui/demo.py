@@ -38,6 +38,7 @@ from ui.app import ensure_application
 from ui.main_window import MainWindow
 from ui.print.receipt import divorce_receipt_for, divorce_receipt_form
 from ui.print.renderer import render_page_image
+from ui.qa_console import QaScript
 
 # A Monday with no holiday near either divorce period's end (cooling-off to 2026-07-01,
 # issue window 2026-07-02 … 2026-07-31), so the script's dates read simply.
@@ -77,6 +78,13 @@ class ScriptedBusiness:
 
 class DemoFailure(Exception):
     pass
+
+
+def _qa(window: MainWindow) -> QaScript:
+    """The QA console's script API: the demo lays cards and papers like QA does."""
+    if window.qa is None:
+        raise DemoFailure("the demo needs simulated devices (the QA console is off)")
+    return window.qa
 
 
 @dataclass
@@ -134,13 +142,13 @@ class GuiDriver:
 
 def _play(driver: GuiDriver, number: int, script: ScriptedCase, pdf_dir: Path) -> dict[str, Any]:
     window = driver.window
-    reader: Any = window.services.devices["id_reader"]
+    qa = _qa(window)
     prefix = f"case{number}-{script.label}"
     driver.click(window.new_button)
     driver.expect_step(MarriageStep.IDENTIFY)
     identify = window.pages[MarriageStep.IDENTIFY]
     for role, person in ((Role.A, script.party_a), (Role.B, script.party_b)):
-        reader.present_card(person)
+        qa.present_card(person)
         driver.click(identify.panels[role].read_button)  # type: ignore[attr-defined]
     driver.shot(f"{prefix}-1-identify")
     if script.expected_status is CaseStatus.REFUSED:
@@ -191,9 +199,9 @@ RECEIPTS: dict[str, bytes] = {}  # the receipt each couple took home, as the cam
 
 
 def _read(driver: GuiDriver, *people: str) -> None:
-    reader: Any = driver.window.services.devices["id_reader"]
+    qa = _qa(driver.window)
     for role, person in zip((Role.A, Role.B), people, strict=False):
-        reader.present_card(person)
+        qa.present_card(person)
         driver.act(partial(driver.window.read_card, role))
 
 
@@ -216,12 +224,12 @@ def _receipt_image(driver: GuiDriver) -> bytes:
 
 def _scan_receipt(driver: GuiDriver, couple: str) -> None:
     """The couple hands over the receipt; it goes under the camera and F4 reads its QR code."""
-    camera: Any = driver.window.services.devices["camera"]
-    camera.present_image(RECEIPTS[couple], DocumentClass.RECEIPT)
+    qa = _qa(driver.window)
+    qa.show_image(RECEIPTS[couple], DocumentClass.RECEIPT)
     try:
         driver.act(driver.window.scan_receipt)
     finally:
-        camera.remove_document()
+        qa.remove_document()
 
 
 def apply_for_divorce(party_a: str, party_b: str) -> Callable[[GuiDriver, str], None]:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -58,6 +59,7 @@ from devices.barcode.types import Barcode
 from devices.base import Device
 from devices.camera.base import DocumentCamera
 from devices.camera.types import CapturedImage, DocumentClass
+from devices.errors import DeviceError
 from devices.id_reader.base import IdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
@@ -80,7 +82,11 @@ from ui.print.divorce_forms import refusal_notice
 from ui.print.forms import OfficeInfo, marriage_certificate, marriage_declaration, marriage_review_form
 from ui.print.layout import FormDocument
 from ui.print.renderer import print_document, write_pdf
+from ui.qa_console import TOGGLE_KEY as QA_CONSOLE_KEY
+from ui.qa_console import QaConsoleDock, QaScript
+from ui.qa_console import toggle as toggle_dock
 from ui.sync_panel import SyncPanel
+from ui.widgets import DeviceIndicator, DeviceStatusList
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -256,11 +262,12 @@ class MainWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(root)
 
-        self.device_labels: dict[str, QLabel] = {}
+        self.device_labels: dict[str, DeviceIndicator] = {}
         self.status_relay = DeviceStatusRelay(self)
         self.status_relay.changed.connect(self._on_device_status)
-        for kind in ("id_reader", "camera", "signature_pad"):
-            label = QLabel()
+        for kind in self._indicator_kinds():
+            label = DeviceIndicator(kind)
+            label.clicked.connect(self.show_device_diagnostics)
             self.device_labels[kind] = label
             self.statusBar().addPermanentWidget(label)
             device = services.devices.get(kind)
@@ -272,7 +279,9 @@ class MainWindow(QMainWindow):
                 self._show_device(device.status)
         self.central_label = QLabel()
         self.statusBar().addPermanentWidget(self.central_label)
+        self.diagnostics_dock: QDockWidget | None = None  # built on the first click on an indicator
         self._build_sync_panel()
+        self._build_qa_console()
         self.busy_label = QLabel()
         self.statusBar().addWidget(self.busy_label)
         self.ops.busy_changed.connect(lambda busy: self.busy_label.setText(self.tr("Working…") if busy else ""))
@@ -293,6 +302,114 @@ class MainWindow(QMainWindow):
         self.applications_timer.start()
         self._show_case(None)
         self.startup()
+
+    # QA console and device diagnostics ---------------------------------------------------
+
+    def _build_qa_console(self) -> None:
+        """The QA console exists only on a counter with simulated devices (hidden until
+        Ctrl+Shift+Q); `self.qa` is its script API, None on a real counter."""
+        self.qa: QaScript | None = None
+        self.qa_dock: QaConsoleDock | None = None
+        if self.services.device_mode is not DeviceMode.SIMULATED:
+            return
+        self.qa = QaScript(self.services, gui=self)
+        dock = QaConsoleDock(self.qa, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
+        self.status_relay.changed.connect(dock.on_device_status)
+        self.qa_dock = dock
+        QShortcut(QKeySequence(QA_CONSOLE_KEY), self, self.toggle_qa_console)
+        self.qa_button = QPushButton(self.tr("QA console (Ctrl+Shift+Q)"))
+        self.qa_button.setFlat(True)
+        self.qa_button.clicked.connect(self.toggle_qa_console)
+        self.statusBar().addPermanentWidget(self.qa_button)
+
+    def _indicator_kinds(self) -> list[str]:
+        """One indicator per device at the counter: the three of every counter, then any
+        other kind opened or configured (printer, fingerprint scanner). The barcode
+        decoder is a library reading the camera's images, not a device at the counter."""
+        kinds = ["id_reader", "camera", "signature_pad"]
+        for kind in (*self.services.devices, *self.services.device_errors):
+            if kind not in kinds and kind != "barcode":
+                kinds.append(kind)
+        return kinds
+
+    def toggle_qa_console(self) -> None:
+        if self.qa_dock is not None:
+            toggle_dock(self.qa_dock)
+            self.qa_dock.refresh()
+
+    def sign_party(self, role: Role) -> None:
+        """A party signs the open case's current form on the pad, as F7 / F8 do (the
+        QA console's "party signs")."""
+        case = self.case
+        if case is None or case.business is Business.MARRIAGE:
+            self.sign_declaration(role)
+            return
+        page = self.business_pages[case.business]
+        buttons = getattr(page, "sign_buttons", None)
+        button = buttons.get(role) if isinstance(buttons, dict) else getattr(page, "sign_button", None)
+        if isinstance(button, QPushButton) and button.isEnabled():
+            button.click()
+        else:
+            self.error_bar.show_message(error_text(WorkflowError(
+                reason=self.tr("party {role} has nothing to sign on this page").format(role=role.value))))
+
+    def show_device_diagnostics(self, kind: str) -> None:
+        """A click on a device's indicator: the diagnostics, on that device."""
+        dock = self.diagnostics_dock
+        if dock is None:
+            dock = self.diagnostics_dock = self._build_diagnostics_dock()
+        panel = dock.widget()
+        if isinstance(panel, DeviceStatusList):
+            panel.show_rows(self._device_rows())
+        # The diagnostics panel selects a device with focus_device(kind) when it has one.
+        for name in ("focus_device", "select_device", "show_device"):
+            focus = getattr(panel, name, None)
+            if callable(focus):
+                try:
+                    focus(kind)
+                except Exception:
+                    log.exception("diagnostics panel could not show %s", kind)
+                break
+        dock.show()
+        dock.raise_()
+
+    def _build_diagnostics_dock(self) -> QDockWidget:
+        dock = QDockWidget(self.tr("Device diagnostics"), self)
+        dock.setObjectName("device_diagnostics")
+        panel: QWidget | None = None
+        try:
+            from ui.diagnostics import DiagnosticsPanel
+
+            panel = DiagnosticsPanel(self.services)
+        except ImportError:
+            pass
+        except Exception:  # a broken panel must not take the status bar down with it
+            log.exception("diagnostics panel not built; showing the device list")
+        if not isinstance(panel, QWidget):
+            fallback = DeviceStatusList()
+            self.status_relay.changed.connect(lambda _status: fallback.show_rows(self._device_rows()))
+            panel = fallback
+        dock.setWidget(panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        return dock
+
+    def _device_rows(self) -> list[tuple[str, str, str, str, str]]:
+        names = self._device_names()
+        rows = []
+        for kind in dict.fromkeys((*self.device_labels, *self.services.devices)):
+            status = self._status_of(kind)
+            text, _color = self._state_look(status.state)
+            suffix = self.tr(" (simulated)") if status.simulated else ""
+            rows.append((kind, names.get(kind, kind), status.name, text + suffix, status.reason))
+        return rows
+
+    def _status_of(self, kind: str) -> DeviceStatus:
+        device = self.services.devices.get(kind)
+        if device is None:
+            return DeviceStatus(kind, kind, DeviceState.UNAVAILABLE, False, self.services.device_errors.get(kind, ""))
+        return device.status
 
     # Sync -----------------------------------------------------------------------------
 
@@ -366,10 +483,11 @@ class MainWindow(QMainWindow):
 
         return succeeded
 
-    def _show_failure(self, error: BaseException) -> None:
-        """Shows the coded message, then reloads the case so the screen shows exactly what
-        was saved (a failed step changed nothing, or saved why it waits)."""
-        self.error_bar.show_message(error_text(error))
+    def _show_failure(self, error: BaseException, retry: Callable[[], None] | None = None) -> None:
+        """Shows the coded message (with Retry when `retry` is given), then reloads the
+        case so the screen shows exactly what was saved (a failed step changed nothing,
+        or saved why it waits)."""
+        self.error_bar.show_message(error_text(error), retry)
         self._update_central()
         if self.case is not None:
             case_id = self.case.case_id
@@ -429,21 +547,45 @@ class MainWindow(QMainWindow):
         self, start: Callable[[MarriageCase], Future[R]], then: Callable[[MarriageCase, R], MarriageCase]
     ) -> None:
         """Starts a device operation, then runs the workflow step with its result; no
-        thread waits while the person reads a card or signs."""
+        thread waits while the person reads a card or signs.
+
+        When the device fails (a DeviceError: timeout, card removed, unplugged...) the
+        error bar offers Retry (Ctrl+Enter), which runs this same action again on the
+        same case. Nothing was saved by the failed step, so what the case already holds
+        stays as it was."""
         case = self._case_step_allowed()
         if case is None:
             return
+        case_id = case.case_id
+
+        def retry() -> None:
+            if self.case is None or self.case.case_id != case_id:
+                self.statusBar().showMessage(self.tr("Not retried: another case is open now."), 5000)
+                return
+            self.apply_with_device(start, then)
+
+        def failed(error: BaseException) -> None:
+            self._step_running = False
+            self._show_failure(error, retry if isinstance(error, DeviceError) else None)
+
         try:
             future = start(case)
         except Exception as error:
-            self._show_failure(error)
+            failed(error)
             return
         self._step_running = True
-        case_id = case.case_id
         self.ops.run_after(
-            future, lambda result: then(self._latest(case_id), result), self._succeeded(self._step_done),
-            self._step_failed,
+            future, lambda result: then(self._latest(case_id), result), self._succeeded(self._step_done), failed
         )
+
+    @property
+    def can_retry(self) -> bool:
+        """A failed device step can be run again (the error bar shows Retry)."""
+        return self.error_bar.can_retry
+
+    def retry(self) -> None:
+        """Ctrl+Enter: the failed device step again."""
+        self.error_bar.retry()
 
     def _after_reload(self, case: MarriageCase | None) -> None:
         if case is not None:
@@ -576,19 +718,25 @@ class MainWindow(QMainWindow):
 
     def _device_names(self) -> dict[str, str]:
         return {"id_reader": self.tr("ID reader"), "camera": self.tr("Camera"),
-                "signature_pad": self.tr("Signature pad"), "barcode": self.tr("Barcode reader")}
+                "signature_pad": self.tr("Signature pad"), "barcode": self.tr("Barcode reader"),
+                "printer": self.tr("Printer"), "fingerprint": self.tr("Fingerprint scanner")}
 
-    def _show_device(self, status: DeviceStatus) -> None:
-        names = self._device_names()
+    def _state_look(self, state: DeviceState) -> tuple[str, str]:
         states = {DeviceState.READY: (self.tr("ready"), "#1b7a1b"), DeviceState.BUSY: (self.tr("busy"), "#0b5cad"),
                   DeviceState.NOT_READY: (self.tr("not ready"), "#b26a00"),
                   DeviceState.UNAVAILABLE: (self.tr("unavailable"), "#b00020")}
-        text, color = states[status.state]
+        return states.get(state, (str(state), "#555555"))
+
+    def _show_device(self, status: DeviceStatus) -> None:
+        label = self.device_labels.get(status.kind)
+        if label is None:  # a kind without an indicator (the barcode decoder)
+            return
+        names = self._device_names()
+        text, color = self._state_look(status.state)
         suffix = self.tr(" (simulated)") if status.simulated else ""
-        label = self.device_labels[status.kind]
         label.setText(f"● {names.get(status.kind, status.kind)}: {text}{suffix}")
         label.setStyleSheet(f"color: {color}; padding: 0 6px;")
-        label.setToolTip(status.reason or text)
+        label.setToolTip((status.reason or text) + "\n" + self.tr("Click for the device's diagnostics."))
 
     def _update_central(self) -> None:
         error = self.services.central.last_error
@@ -1015,5 +1163,9 @@ class MainWindow(QMainWindow):
         self.find_application(receipt_no)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.diagnostics_dock is not None:
+            shutdown = getattr(self.diagnostics_dock.widget(), "shutdown", None)
+            if callable(shutdown):
+                shutdown()  # waits for a report or self-test still running
         self.ops.shutdown()
         super().closeEvent(event)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from app.domain.case import RuleOutcome
 from app.rules.results import RuleResult
@@ -63,9 +72,18 @@ class RuleList(QListWidget):
         return ids
 
 
+# Retry of a failed device step. Not an F key: F2-F8 and F12 are the pages' device and
+# commit keys, F9/F10 the navigation; Ctrl+Enter is free on every page.
+RETRY_KEY = "Ctrl+Return"
+RETRY_KEYPAD_KEY = "Ctrl+Enter"
+
+
 class ErrorBar(QWidget):
     """An inline, non-modal error message with its code (no modal dialogs at the counter:
-    they steal the keyboard and block scripted runs)."""
+    they steal the keyboard and block scripted runs). A failed device step also offers
+    Retry (Ctrl+Enter), which runs the same device action again."""
+
+    retried = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,18 +92,103 @@ class ErrorBar(QWidget):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton(self.tr("Retry (Ctrl+Enter)"))
+        self.retry_button.setShortcut(RETRY_KEY)
+        self.retry_button.clicked.connect(self.retry)
+        self.retry_button.hide()
+        # The keypad's Enter is another key; a shortcut of a hidden bar never fires.
+        keypad = QShortcut(QKeySequence(RETRY_KEYPAD_KEY), self, self._retry_from_keypad)
+        keypad.setContext(Qt.ShortcutContext.WindowShortcut)
         close = QPushButton(self.tr("Dismiss (Esc)"))
         close.setShortcut("Esc")
         close.clicked.connect(self.hide)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.retry_button)
         layout.addWidget(close)
         self.setStyleSheet("background: #fde7e9; color: #8a0012; font-weight: bold;")
+        self._retry: Callable[[], None] | None = None
         self.hide()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, retry: Callable[[], None] | None = None) -> None:
+        """Shows `text`; with `retry`, also the Retry button that calls it (once)."""
         self.label.setText(text)
+        self._retry = retry
+        self.retry_button.setVisible(retry is not None)
         self.show()
 
     @property
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+    @property
+    def can_retry(self) -> bool:
+        return self.isVisible() and self._retry is not None
+
+    def retry(self) -> None:
+        """Hides the bar and runs the failed action again (it shows a new message if it
+        fails again)."""
+        action, self._retry = self._retry, None
+        if action is None or not self.isVisible():
+            return
+        self.hide()
+        self.retried.emit()
+        action()
+
+    def _retry_from_keypad(self) -> None:
+        if self.can_retry:
+            self.retry()
+
+
+class DeviceIndicator(QLabel):
+    """A device's status in the status bar; a click opens its diagnostics."""
+
+    clicked = Signal(str)
+
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.kind)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+
+class DeviceStatusList(QTreeWidget):
+    """Every device's state and reason: what a click on a status-bar indicator opens
+    when the diagnostics panel is not part of this build."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRootIsDecorated(False)
+        self.setWordWrap(True)
+        self.setHeaderLabels([self.tr("Device"), self.tr("Name"), self.tr("State"), self.tr("Reason")])
+
+    def show_rows(self, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
+        """(kind, label, device name, state text, reason) per device."""
+        current = self.current_kind()
+        self.clear()
+        for kind, label, name, state, reason in rows:
+            item = QTreeWidgetItem([label, name, state, reason])
+            item.setData(0, Qt.ItemDataRole.UserRole, kind)
+            item.setToolTip(3, reason)
+            self.addTopLevelItem(item)
+        for column in range(self.columnCount() - 1):
+            self.resizeColumnToContents(column)
+        if current is not None:
+            self.focus_device(current)
+
+    def current_kind(self) -> str | None:
+        item = self.currentItem()
+        return None if item is None else str(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def focus_device(self, kind: str) -> None:
+        for index in range(self.topLevelItemCount()):
+            item = self.topLevelItem(index)
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == kind:
+                self.setCurrentItem(item)
+                self.setFocus()
+                return

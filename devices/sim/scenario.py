@@ -1,4 +1,4 @@
-"""Simulator scenarios, format v1: people, documents, signatures and a fault table.
+"""Simulator scenarios, format v1: people, documents, signatures, faults and a timeline.
 
 A scenario is a YAML file (see resources/sim/README.md). The loader is strict on
 purpose: QA edits these files by hand, so a typo must fail at start-up with the file,
@@ -36,9 +36,14 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class FaultOperation(enum.StrEnum):
-    READ_CARD = "read_card"
-    CAPTURE = "capture"
-    CAPTURE_SIGNATURE = "capture_signature"
+    """The one operation each simulated device performs (its base class's public call)."""
+
+    READ_CARD = "read_card"  # id_reader
+    CAPTURE = "capture"  # camera
+    CAPTURE_SIGNATURE = "capture_signature"  # signature_pad
+    PRINT = "print"  # printer
+    CAPTURE_FINGERPRINT = "capture_fingerprint"  # fingerprint
+    DECODE = "decode"  # barcode
 
 
 class FaultKind(enum.StrEnum):
@@ -49,6 +54,8 @@ class FaultKind(enum.StrEnum):
     UNPLUGGED = "unplugged"
     LOW_QUALITY = "low_quality"
     CANCELLED = "cancelled"
+    OUT_OF_PAPER = "out_of_paper"
+    PAPER_JAM = "paper_jam"
 
 
 # Which faults make sense for which operation: "card removed" during a signature is
@@ -58,7 +65,68 @@ ALLOWED_FAULTS: dict[FaultOperation, frozenset[FaultKind]] = {
     FaultOperation.READ_CARD: _COMMON_FAULTS | {FaultKind.NO_CARD, FaultKind.CARD_REMOVED},
     FaultOperation.CAPTURE: _COMMON_FAULTS | {FaultKind.LOW_QUALITY},
     FaultOperation.CAPTURE_SIGNATURE: _COMMON_FAULTS | {FaultKind.CANCELLED},
+    FaultOperation.PRINT: _COMMON_FAULTS | {FaultKind.OUT_OF_PAPER, FaultKind.PAPER_JAM},
+    FaultOperation.CAPTURE_FINGERPRINT: _COMMON_FAULTS | {FaultKind.LOW_QUALITY},
+    FaultOperation.DECODE: _COMMON_FAULTS,
 }
+
+
+class SimDeviceKind(enum.StrEnum):
+    """The devices a scenario drives; the values are the devices' `kind`s."""
+
+    ID_READER = "id_reader"
+    CAMERA = "camera"
+    SIGNATURE_PAD = "signature_pad"
+    PRINTER = "printer"
+    FINGERPRINT = "fingerprint"
+    BARCODE = "barcode"
+
+
+# The operation of each device: a fault under `printer:` must be a `print` fault.
+DEVICE_OPERATIONS: dict[SimDeviceKind, FaultOperation] = {
+    SimDeviceKind.ID_READER: FaultOperation.READ_CARD,
+    SimDeviceKind.CAMERA: FaultOperation.CAPTURE,
+    SimDeviceKind.SIGNATURE_PAD: FaultOperation.CAPTURE_SIGNATURE,
+    SimDeviceKind.PRINTER: FaultOperation.PRINT,
+    SimDeviceKind.FINGERPRINT: FaultOperation.CAPTURE_FINGERPRINT,
+    SimDeviceKind.BARCODE: FaultOperation.DECODE,
+}
+
+
+class TimelineEvent(enum.StrEnum):
+    """Things that happen to a device on their own, not in answer to a call."""
+
+    CARD_INSERTED = "card_inserted"  # needs `person:`
+    CARD_REMOVED = "card_removed"
+    UNPLUGGED = "unplugged"
+    REPLUGGED = "replugged"
+    PAPER_OUT = "paper_out"
+    PAPER_LOADED = "paper_loaded"
+    DOCUMENT_SHOWN = "document_shown"  # needs `document:`
+
+
+_HOT_PLUG = frozenset({TimelineEvent.UNPLUGGED, TimelineEvent.REPLUGGED})
+ALLOWED_EVENTS: dict[SimDeviceKind, frozenset[TimelineEvent]] = {
+    SimDeviceKind.ID_READER: _HOT_PLUG | {TimelineEvent.CARD_INSERTED, TimelineEvent.CARD_REMOVED},
+    SimDeviceKind.CAMERA: _HOT_PLUG | {TimelineEvent.DOCUMENT_SHOWN},
+    SimDeviceKind.SIGNATURE_PAD: _HOT_PLUG,
+    SimDeviceKind.PRINTER: _HOT_PLUG | {TimelineEvent.PAPER_OUT, TimelineEvent.PAPER_LOADED},
+    SimDeviceKind.FINGERPRINT: _HOT_PLUG,
+    SimDeviceKind.BARCODE: _HOT_PLUG,
+}
+
+
+class CentralOperation(enum.StrEnum):
+    """Calls to the central registry, as the app groups them when applying `central.faults`."""
+
+    ANY = "any"  # every call
+    REGISTER = "register"  # calls that write: register, accept, complete, reissue, archive files
+    LOOKUP = "lookup"  # calls that only read: active marriage, records, applications
+
+
+class CentralFaultKind(enum.StrEnum):
+    UNREACHABLE = "unreachable"  # the connection fails at once (after `delay_s`)
+    TIMEOUT = "timeout"  # no answer: the call fails after `delay_s` (the app's timeout)
 
 
 def check_fault_allowed(operation: FaultOperation, error: FaultKind) -> None:
@@ -69,6 +137,21 @@ def check_fault_allowed(operation: FaultOperation, error: FaultKind) -> None:
         raise ValueError(
             f"error {error.value!r} cannot happen during {operation.value} (use one of: {names})"
         )
+
+
+def check_event_allowed(device: SimDeviceKind | str, event: TimelineEvent) -> None:
+    """Raises ValueError when `event` cannot happen to `device`."""
+    allowed = ALLOWED_EVENTS[SimDeviceKind(device)]
+    if event not in allowed:
+        names = ", ".join(sorted(allowed))
+        raise ValueError(f"a {device} has no event {event.value!r} (use one of: {names})")
+
+
+# The argument each event needs; every other event takes none.
+EVENT_ARGUMENT: dict[TimelineEvent, Literal["person", "document"]] = {
+    TimelineEvent.CARD_INSERTED: "person",
+    TimelineEvent.DOCUMENT_SHOWN: "document",
+}
 
 
 def _valid_to(value: Any) -> date | None:
@@ -160,6 +243,66 @@ class SignaturePadSpec(_Model):
     faults: list[FaultSpec] = Field(default_factory=list)
 
 
+class PrinterSpec(_Model):
+    name: str = "模拟打印机"
+    print_delay_s: float = Field(default=0.05, ge=0.0, le=60.0)  # per job
+    # Sheets in the tray; None: it never runs out (only faults and the timeline empty it).
+    paper_sheets: int | None = Field(default=None, ge=0)
+    faults: list[FaultSpec] = Field(default_factory=list)
+
+
+class FingerprintSpec(_Model):
+    name: str = "模拟指纹仪"
+    capture_delay_s: float = Field(default=0.05, ge=0.0, le=60.0)
+    quality: int = Field(default=80, ge=0, le=100)  # what a good capture reports, 0-100
+    faults: list[FaultSpec] = Field(default_factory=list)
+
+
+class BarcodeSpec(_Model):
+    name: str = "模拟条码识别"
+    decode_delay_s: float = Field(default=0.0, ge=0.0, le=60.0)
+    faults: list[FaultSpec] = Field(default_factory=list)
+
+
+class CentralFaultSpec(_Model):
+    operation: CentralOperation
+    error: CentralFaultKind
+    times: int | None = Field(default=None, ge=1)
+    probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    delay_s: float = Field(default=0.0, ge=0.0, le=600.0)
+
+    @model_validator(mode="after")
+    def _times_xor_probability(self) -> CentralFaultSpec:
+        if (self.times is None) == (self.probability is None):
+            raise ValueError("give exactly one of 'times' or 'probability'")
+        return self
+
+
+class CentralSpec(_Model):
+    """Faults of the central registry. The devices do not use them: the app applies them
+    to its central-store calls (see `devices.sim.common.CentralFaultTable`)."""
+
+    faults: list[CentralFaultSpec] = Field(default_factory=list)
+
+
+class TimelineEntrySpec(_Model):
+    """One spontaneous event: at `at_s` seconds after the device opened, or right after
+    the device's `after_calls`-th operation (failed ones count)."""
+
+    at_s: float | None = Field(default=None, ge=0.0, le=86_400.0)
+    after_calls: int | None = Field(default=None, ge=1)
+    device: SimDeviceKind
+    event: TimelineEvent
+    person: str | None = Field(default=None, min_length=1)
+    document: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _at_xor_after(self) -> TimelineEntrySpec:
+        if (self.at_s is None) == (self.after_calls is None):
+            raise ValueError("give exactly one of 'at_s' or 'after_calls'")
+        return self
+
+
 class Scenario(_Model):
     spec: int
     description: str = ""
@@ -168,6 +311,11 @@ class Scenario(_Model):
     id_reader: IdReaderSpec = Field(default_factory=IdReaderSpec)
     camera: CameraSpec = Field(default_factory=CameraSpec)
     signature_pad: SignaturePadSpec = Field(default_factory=SignaturePadSpec)
+    printer: PrinterSpec = Field(default_factory=PrinterSpec)
+    fingerprint: FingerprintSpec = Field(default_factory=FingerprintSpec)
+    barcode: BarcodeSpec = Field(default_factory=BarcodeSpec)
+    central: CentralSpec = Field(default_factory=CentralSpec)
+    timeline: list[TimelineEntrySpec] = Field(default_factory=list)
 
     _source: Path = PrivateAttr(default=Path("<memory>"))
 
@@ -191,6 +339,16 @@ class Scenario(_Model):
             if document.id == document_id:
                 return document
         raise KeyError(document_id)
+
+    def faults_of(self, device: SimDeviceKind | str) -> list[FaultSpec]:
+        """The fault table of one device section."""
+        faults: list[FaultSpec] = getattr(self, SimDeviceKind(device).value).faults
+        return faults
+
+    def timeline_of(self, device: SimDeviceKind | str) -> list[TimelineEntrySpec]:
+        """The timeline entries of one device, in file order."""
+        kind = SimDeviceKind(device)
+        return [entry for entry in self.timeline if entry.device == kind]
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -263,6 +421,12 @@ def _all_field_names() -> list[str]:
         CameraSpec,
         SignaturePadSpec,
         FaultSpec,
+        PrinterSpec,
+        FingerprintSpec,
+        BarcodeSpec,
+        CentralSpec,
+        CentralFaultSpec,
+        TimelineEntrySpec,
     ]
     for model in models:
         for name, field in model.model_fields.items():
@@ -271,8 +435,13 @@ def _all_field_names() -> list[str]:
 
 
 def _describe(error: ValidationError) -> tuple[str, str]:
-    """The first problem as (dotted key, short English reason)."""
-    first = error.errors()[0]
+    """The first problem as (dotted key, short English reason).
+
+    An unknown key wins over a missing one: a misspelt key causes both, and "did you
+    mean" is the helpful message.
+    """
+    errors = error.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     kind = first["type"]
     if kind == "missing":
@@ -326,7 +495,34 @@ def _cross_check(file: str, scenario: Scenario) -> None:
                         f"{key}[{s}][{p}]",
                         f"point ({x}, {y}) mm lies outside the {pad.width_mm} x {pad.height_mm} mm pad",
                     )
-    _check_faults(file, "signature_pad", pad.faults, FaultOperation.CAPTURE_SIGNATURE)
+    for kind in (SimDeviceKind.PRINTER, SimDeviceKind.FINGERPRINT, SimDeviceKind.BARCODE):
+        _check_faults(file, kind.value, scenario.faults_of(kind), DEVICE_OPERATIONS[kind])
+    _check_timeline(file, scenario.timeline, person_ids, document_ids)
+
+
+def _check_timeline(
+    file: str, timeline: list[TimelineEntrySpec], person_ids: set[str], document_ids: set[str]
+) -> None:
+    for index, entry in enumerate(timeline):
+        key = f"timeline[{index}]"
+        try:
+            check_event_allowed(entry.device, entry.event)
+        except ValueError as error:
+            raise ScenarioError(file, f"{key}.event", str(error)) from None
+        needed = EVENT_ARGUMENT.get(entry.event)
+        arguments = (
+            ("person", entry.person, person_ids, "people"),
+            ("document", entry.document, document_ids, "camera.documents"),
+        )
+        for argument, value, known, section in arguments:
+            if argument != needed and value is not None:
+                raise ScenarioError(file, f"{key}.{argument}", f"{entry.event.value!r} takes no {argument}")
+            if argument == needed and value is None:
+                raise ScenarioError(file, f"{key}.{argument}", f"required for {entry.event.value!r}")
+            if argument == needed and value not in known:
+                raise ScenarioError(
+                    file, f"{key}.{argument}", f"unknown {argument} id {value!r} (not in {section})"
+                )
 
 
 def _check_faults(file: str, section: str, faults: list[FaultSpec], operation: FaultOperation) -> None:

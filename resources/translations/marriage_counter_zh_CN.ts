@@ -269,6 +269,176 @@
         <source>Invalid device setting {spec!r} for {kind}: {reason}</source>
         <translation>{kind} 的设备设置 {spec!r} 有误：{reason}</translation>
     </message>
+    <message>
+        <source>The printer is out of paper. Load paper and print again.</source>
+        <translation>打印机缺纸，请装纸后重新打印。</translation>
+    </message>
+    <message>
+        <source>Paper is jammed in the printer ({detail}). Clear the jam and print again.</source>
+        <translation>打印机卡纸（{detail}），请清除卡纸后重新打印。</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceStatusList</name>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsPanel</name>
+    <message>
+        <source>Not checked yet.</source>
+        <translation>尚未检查。</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Run self-tests</source>
+        <translation>运行自检</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>后端</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Self-tests</source>
+        <translation>自检</translation>
+    </message>
+    <message>
+        <source>Versions and services</source>
+        <translation>版本与系统服务</translation>
+    </message>
+    <message>
+        <source>Checking the devices…</source>
+        <translation>正在检查设备…</translation>
+    </message>
+    <message>
+        <source>Running the self-tests…</source>
+        <translation>正在运行自检…</translation>
+    </message>
+    <message>
+        <source>ID card reader</source>
+        <translation>身份证阅读器</translation>
+    </message>
+    <message>
+        <source>Document camera</source>
+        <translation>高拍仪</translation>
+    </message>
+    <message>
+        <source>Signature pad</source>
+        <translation>签批屏</translation>
+    </message>
+    <message>
+        <source>Barcode decoder</source>
+        <translation>条码识别</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>Fingerprint scanner</source>
+        <translation>指纹仪</translation>
+    </message>
+    <message>
+        <source>not configured</source>
+        <translation>未配置</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <source>unavailable</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <source> (simulated)</source>
+        <translation>（模拟）</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
+        <source>skipped</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <source>Devices not available: {count}</source>
+        <translation>不可用的设备：{count}</translation>
+    </message>
+    <message>
+        <source>All configured devices are available.</source>
+        <translation>所有已配置的设备均可用。</translation>
+    </message>
+    <message>
+        <source>Self-tests failed: {count}</source>
+        <translation>自检未通过：{count}</translation>
+    </message>
+    <message>
+        <source>All self-tests passed.</source>
+        <translation>全部自检通过。</translation>
+    </message>
 </context>
 <context>
     <name>DivorceApplicationPage</name>
@@ -626,6 +796,10 @@
         <source>Dismiss (Esc)</source>
         <translation>关闭（Esc）</translation>
     </message>
+    <message>
+        <source>Retry (Ctrl+Enter)</source>
+        <translation>重试 (Ctrl+Enter)</translation>
+    </message>
 </context>
 <context>
     <name>IdentifyPage</name>
@@ -972,6 +1146,34 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
         <source>Application {number} is closed: {status}</source>
         <translation>回执编号 {number} 的申请已终结：{status}</translation>
     </message>
+    <message>
+        <source>party {role} has nothing to sign on this page</source>
+        <translation>本页没有需要{role}方签名的内容</translation>
+    </message>
+    <message>
+        <source>Device diagnostics</source>
+        <translation>设备诊断</translation>
+    </message>
+    <message>
+        <source>Not retried: another case is open now.</source>
+        <translation>未重试：当前已打开另一个案件。</translation>
+    </message>
+    <message>
+        <source>Click for the device&apos;s diagnostics.</source>
+        <translation>单击查看该设备的诊断信息。</translation>
+    </message>
+    <message>
+        <source>QA console (Ctrl+Shift+Q)</source>
+        <translation>测试控制台 (Ctrl+Shift+Q)</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>Fingerprint scanner</source>
+        <translation>指纹仪</translation>
+    </message>
 </context>
 <context>
     <name>PartyBox</name>
@@ -1045,6 +1247,149 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
     <message>
         <source>no active marriage</source>
         <translation>无有效婚姻记录</translation>
+    </message>
+</context>
+<context>
+    <name>QaConsoleDock</name>
+    <message>
+        <source>QA console: simulated devices (Ctrl+Shift+Q)</source>
+        <translation>测试控制台：模拟设备 (Ctrl+Shift+Q)</translation>
+    </message>
+    <message>
+        <source>ID card reader</source>
+        <translation>身份证阅读器</translation>
+    </message>
+    <message>
+        <source>Present card</source>
+        <translation>放上身份证</translation>
+    </message>
+    <message>
+        <source>Remove card</source>
+        <translation>取走身份证</translation>
+    </message>
+    <message>
+        <source>Document camera</source>
+        <translation>高拍仪</translation>
+    </message>
+    <message>
+        <source>Show to the camera</source>
+        <translation>放到高拍仪下</translation>
+    </message>
+    <message>
+        <source>Take it away</source>
+        <translation>拿走</translation>
+    </message>
+    <message>
+        <source>Signature pad</source>
+        <translation>签批屏</translation>
+    </message>
+    <message>
+        <source>Party {role} signs</source>
+        <translation>{role}方签名</translation>
+    </message>
+    <message>
+        <source>Faults and cables</source>
+        <translation>故障与连接</translation>
+    </message>
+    <message>
+        <source>Times:</source>
+        <translation>次数：</translation>
+    </message>
+    <message>
+        <source>Trigger</source>
+        <translation>触发</translation>
+    </message>
+    <message>
+        <source>Clear all faults</source>
+        <translation>清除全部故障</translation>
+    </message>
+    <message>
+        <source>Central registry (network)</source>
+        <translation>中心库（网络）</translation>
+    </message>
+    <message>
+        <source>Calls:</source>
+        <translation>调用次数：</translation>
+    </message>
+    <message>
+        <source>Unreachable</source>
+        <translation>无法连接</translation>
+    </message>
+    <message>
+        <source>Network back</source>
+        <translation>网络恢复</translation>
+    </message>
+    <message>
+        <source>Counter clock</source>
+        <translation>窗口时钟</translation>
+    </message>
+    <message>
+        <source>+{days} d</source>
+        <translation>+{days} 天</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>ID reader</source>
+        <translation>身份证阅读器</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>高拍仪</translation>
+    </message>
+    <message>
+        <source>Barcode reader</source>
+        <translation>条码识读</translation>
+    </message>
+    <message>
+        <source>Not done: {reason}</source>
+        <translation>未执行：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose a person first.</source>
+        <translation>请先选择一个人。</translation>
+    </message>
+    <message>
+        <source>Choose a document first.</source>
+        <translation>请先选择一份材料。</translation>
+    </message>
+    <message>
+        <source>On the reader: {card}</source>
+        <translation>阅读器上：{card}</translation>
+    </message>
+    <message>
+        <source>nothing</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Under the camera: {document}</source>
+        <translation>高拍仪下：{document}</translation>
+    </message>
+    <message>
+        <source>nothing chosen</source>
+        <translation>未指定</translation>
+    </message>
+    <message>
+        <source>Plug back in</source>
+        <translation>重新连接</translation>
+    </message>
+    <message>
+        <source>Unplug</source>
+        <translation>断开连接</translation>
+    </message>
+    <message>
+        <source>Simulated date: {date}</source>
+        <translation>模拟日期：{date}</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>Fingerprint scanner</source>
+        <translation>指纹仪</translation>
     </message>
 </context>
 <context>

@@ -7,16 +7,21 @@ leaves a device thread running.
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 import yaml
 from PIL import Image
 
+from devices.barcode.sim import SimBarcodeDecoder
 from devices.camera.sim import SimDocumentCamera
+from devices.fingerprint.sim import SimFingerprintScanner
 from devices.id_reader.sim import SimIdReader
+from devices.printer.sim import SimPrinter
 from devices.signature_pad.sim import SimSignaturePad
 from devices.sim.scenario import Scenario, load_scenario
 
@@ -78,6 +83,9 @@ BASE_SCENARIO: dict[str, Any] = {
         "sign_delay_s": 0,
         "signatures": {"p2": [[[10, 10, 0, 0.5], [20, 12, 10, 0.6], [30, 15, 20, 0.4]]]},
     },
+    "printer": {"name": "printer-under-test", "print_delay_s": 0},
+    "fingerprint": {"name": "scanner-under-test", "capture_delay_s": 0, "quality": 77},
+    "barcode": {"name": "barcode-under-test"},
 }
 
 IMAGES = {
@@ -142,3 +150,38 @@ def pad(scenario: Scenario) -> Iterator[SimSignaturePad]:
     device = SimSignaturePad(scenario)
     yield device
     device.close()
+
+
+@pytest.fixture
+def printer(scenario: Scenario) -> Iterator[SimPrinter]:
+    device = SimPrinter(scenario)
+    yield device
+    device.close()
+
+
+@pytest.fixture
+def scanner(scenario: Scenario) -> Iterator[SimFingerprintScanner]:
+    device = SimFingerprintScanner(scenario)
+    yield device
+    device.close()
+
+
+@pytest.fixture
+def barcode_sim(scenario: Scenario) -> Iterator[SimBarcodeDecoder]:
+    device = SimBarcodeDecoder(scenario)
+    yield device
+    device.close()
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A small PDF of `pages` blank A6 pages, as Pillow writes it."""
+    images = [Image.new("RGB", (105, 148), "white") for _ in range(pages)]
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=25.4)
+    return out.getvalue()
+
+
+def qr_png(text: str, scale: int = 4) -> bytes:
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()

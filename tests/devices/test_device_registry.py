@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from devices.barcode.sim import SimBarcodeDecoder
 from devices.base import Device
 from devices.camera.sim import SimDocumentCamera
 from devices.errors import DeviceSpecError, ScenarioError
+from devices.fingerprint.sim import SimFingerprintScanner
 from devices.id_reader.sim import SimIdReader
+from devices.printer.sim import SimPrinter
 from devices.registry import KNOWN_KINDS, open_device, open_simulated_devices, parse_spec
 from devices.signature_pad.sim import SimSignaturePad
 from devices.sim.scenario import Scenario
@@ -25,7 +28,7 @@ def sim_dir(repo_root: Path) -> Path:
 
 
 def test_known_kinds() -> None:
-    assert KNOWN_KINDS == ("id_reader", "camera", "signature_pad")
+    assert KNOWN_KINDS == ("id_reader", "camera", "signature_pad", "printer", "fingerprint")
 
 
 @pytest.mark.parametrize(
@@ -48,13 +51,16 @@ def test_parse_spec(spec: str, expected: tuple[str, str]) -> None:
         ("id_reader", "", "expected '<backend>:<argument>'"),
         ("id_reader", ":default.yaml", "expected '<backend>:<argument>'"),
         ("id_reader", "sim:", "needs an argument"),
-        ("printer", "sim:default.yaml", "unknown device kind"),
-        ("id_reader", "usb:0", "unknown backend 'usb' (known: sim, sam, pcsc)"),
-        ("camera", "sam:COM4", "unknown backend 'sam' (known: sim, opencv)"),
+        ("scanner", "sim:default.yaml", "unknown device kind"),
+        ("id_reader", "usb:0", "unknown backend 'usb' (known: sim, sam, pcsc, replay, record)"),
+        ("camera", "sam:COM4", "unknown backend 'sam' (known: sim, opencv, replay, record)"),
         ("signature_pad", "opencv:0", "unknown backend 'opencv'"),
         ("id_reader", "sam:/dev/ttyUSB0", "not available in this build"),
         ("id_reader", "pcsc:ACS ACR39U ICC Reader 00", "not available in this build"),
         ("camera", "opencv:0", "not available in this build"),
+        ("printer", "cups:HP", "unknown backend 'cups' (known: sim)"),
+        ("fingerprint", "zxing:x", "unknown backend 'zxing' (known: sim)"),
+        ("barcode", "sim:", "needs an argument"),
     ],
 )
 def test_bad_specs_are_refused(kind: str, spec: str, reason: str, sim_dir: Path) -> None:
@@ -67,7 +73,14 @@ def test_bad_specs_are_refused(kind: str, spec: str, reason: str, sim_dir: Path)
 
 @pytest.mark.parametrize(
     ("kind", "cls"),
-    [("id_reader", SimIdReader), ("camera", SimDocumentCamera), ("signature_pad", SimSignaturePad)],
+    [
+        ("id_reader", SimIdReader),
+        ("camera", SimDocumentCamera),
+        ("signature_pad", SimSignaturePad),
+        ("printer", SimPrinter),
+        ("fingerprint", SimFingerprintScanner),
+        ("barcode", SimBarcodeDecoder),
+    ],
 )
 def test_open_sim_relative_to_base_dir(kind: str, cls: type[Device], sim_dir: Path) -> None:
     device = open_device(kind, "sim:default.yaml", base_dir=sim_dir)
@@ -103,14 +116,29 @@ def test_open_simulated_devices(sim_dir: Path) -> None:
     devices = open_simulated_devices(sim_dir / "default.yaml")
     try:
         assert set(devices) == set(KNOWN_KINDS)
+        assert "barcode" not in devices  # real even at a simulated counter, unless asked for
         assert isinstance(devices["id_reader"], SimIdReader)
         assert isinstance(devices["camera"], SimDocumentCamera)
         assert isinstance(devices["signature_pad"], SimSignaturePad)
+        assert isinstance(devices["printer"], SimPrinter)
+        assert isinstance(devices["fingerprint"], SimFingerprintScanner)
         scenarios = {id(device.scenario) for device in devices.values()}  # type: ignore[attr-defined]
         assert len(scenarios) == 1
     finally:
         for device in devices.values():
             device.close()
+
+
+def test_open_simulated_devices_with_kinds(sim_dir: Path) -> None:
+    devices = open_simulated_devices(sim_dir / "default.yaml", kinds=("printer", "barcode"))
+    try:
+        assert isinstance(devices["printer"], SimPrinter)
+        assert isinstance(devices["barcode"], SimBarcodeDecoder)
+    finally:
+        for device in devices.values():
+            device.close()
+    with pytest.raises(DeviceSpecError, match="unknown device kind"):
+        open_simulated_devices(sim_dir / "default.yaml", kinds=("printer", "scanner"))
 
 
 def test_every_future_completes_on_the_device_thread(sim_dir: Path) -> None:
@@ -160,7 +188,8 @@ def test_every_future_completes_on_the_device_thread(sim_dir: Path) -> None:
 
 def test_devices_import_neither_qt_nor_app() -> None:
     code = (
-        "import sys, devices.registry, devices.id_reader.sim, devices.camera.sim, devices.signature_pad.sim;"
+        "import sys, devices.registry, devices.id_reader.sim, devices.camera.sim, devices.signature_pad.sim,"
+        " devices.printer.sim, devices.fingerprint.sim, devices.barcode.sim;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'app', 'ui')];"
         "sys.exit(repr(bad) if bad else 0)"
     )

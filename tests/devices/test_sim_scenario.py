@@ -81,7 +81,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("spec not a number", _set("spec", "one"), "spec", "expected the number 1"),
     ("missing key", _set("people[1].id_number", ...), "people[1].id_number", "required key is missing"),
     ("typo in key", _set("people[0].nmae", "x"), "people[0].nmae", "did you mean 'name'"),
-    ("unknown section", _set("printer", {}), "printer", "unknown key"),
+    ("unknown section", _set("scanner", {}), "scanner", "unknown key"),
     ("wrong type", _set("id_reader.read_delay_s", "fast"), "id_reader.read_delay_s", "valid number"),
     ("bad sex code", _set("people[0].sex", "3"), "people[0].sex", "'1' or '2'"),
     ("bad valid_to", _set("people[2].valid_to", "forever"), "people[2].valid_to", "长期"),

@@ -1,0 +1,1 @@
+"""Fingerprint scanners (指纹仪): one flat capture of one finger."""

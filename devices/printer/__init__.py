@@ -1,0 +1,1 @@
+"""Printers: the counter prints forms, receipts and certificates from PDFs."""
