@@ -7,9 +7,7 @@ working offline (only the register step needs it).
 
 from __future__ import annotations
 
-import enum
 import logging
-import random
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -47,35 +45,13 @@ from devices import registry
 from devices.base import Device
 from devices.errors import DeviceError
 from devices.registry import open_device
-from devices.sim.scenario import Scenario
+from devices.sim.common import CentralFaultTable
+from devices.sim.scenario import CentralFaultKind, CentralOperation, CentralSpec, Scenario
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEVICE_KINDS = ("id_reader", "camera", "signature_pad", "barcode")
-
-
-class CentralOperation(enum.StrEnum):
-    """What a simulated central fault applies to: every call, the writes (register,
-    accept, withdraw, complete, reissue, archive upload, expiry) or the lookups."""
-
-    ANY = "any"
-    REGISTER = "register"
-    LOOKUP = "lookup"
-
-
-class CentralFaultKind(enum.StrEnum):
-    UNREACHABLE = "unreachable"  # fails at once, as with the network cable pulled
-    TIMEOUT = "timeout"  # fails after `delay_s`, as a call that never got an answer
-
-
-@dataclass(slots=True)
-class _CentralFault:
-    operation: CentralOperation
-    error: CentralFaultKind
-    delay_s: float
-    remaining: int | None  # calls left to fail; None for a probability fault
-    probability: float | None
 
 
 class FaultInjectionNotAllowedError(RuntimeError):
@@ -108,9 +84,7 @@ class CentralConnection:
         self._lock = threading.Lock()
         self.last_error = ""
         self.fault_injection = fault_injection
-        self._faults: list[_CentralFault] = []
-        self._faults_lock = threading.Lock()
-        self._rng = random.Random(f"{seed}:central")
+        self._faults = CentralFaultTable(CentralSpec(), seed)  # the same rules as the scenario's
         self._cleared = threading.Event()  # cuts a simulated timeout short
 
     # --- QA controls (simulated counters only; any thread) ---------------------------
@@ -130,31 +104,20 @@ class CentralConnection:
         ValueError for impossible values."""
         if not self.fault_injection:
             raise FaultInjectionNotAllowedError("central faults can be injected only on a simulated counter")
-        operation = CentralOperation(operation)
-        error = CentralFaultKind(error)
         if probability is not None:
-            if not 0.0 <= probability <= 1.0:
-                raise ValueError("probability must be between 0 and 1")
             times = None
-        elif times is None or times < 1:
-            raise ValueError("times must be at least 1")
-        if delay_s < 0:
-            raise ValueError("delay_s must not be negative")
-        with self._faults_lock:
-            self._faults.append(_CentralFault(operation, error, delay_s, times, probability))
-            self._cleared.clear()
+        self._faults.add(operation, error, times=times, probability=probability, delay_s=delay_s)
+        self._cleared.clear()
 
     def clear_faults(self) -> None:
         """The network is back: drops every pending fault, the scenario's included."""
-        with self._faults_lock:
-            self._faults.clear()
-            self._cleared.set()
+        self._faults.clear()
+        self._cleared.set()
 
     @property
     def pending_faults(self) -> int:
         """Faults still armed (a probability fault counts as one)."""
-        with self._faults_lock:
-            return len(self._faults)
+        return len(self._faults)
 
     def load_scenario_faults(self, scenario: object) -> int:
         """Arms the `central.faults` of a simulator scenario, when its format has them
@@ -178,24 +141,10 @@ class CentralConnection:
             armed += 1
         return armed
 
-    def _draw_fault(self, operation: CentralOperation) -> _CentralFault | None:
-        with self._faults_lock:
-            for fault in self._faults:
-                if fault.operation not in (CentralOperation.ANY, operation):
-                    continue
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-                if fault.probability is not None and self._rng.random() < fault.probability:
-                    return fault
-            return None
-
     def _simulated_outage(self, operation: CentralOperation) -> None:
         if not self.fault_injection:
             return
-        fault = self._draw_fault(operation)
+        fault = self._faults.draw(operation)
         if fault is None:
             return
         if fault.delay_s > 0:
@@ -306,14 +255,10 @@ class CentralConnection:
 
     def ping(self) -> bool:
         """Whether the store answers; a simulated outage counts, without using up a fault."""
-        if self.fault_injection:
-            with self._faults_lock:
-                down = any(f.operation is CentralOperation.ANY and (f.remaining is not None or f.probability == 1.0)
-                           for f in self._faults)
-            if down:
-                self.last_error = CentralUnavailableError(
-                    detail=SIMULATED_OUTAGE_DETAIL[CentralFaultKind.UNREACHABLE]).message
-                return False
+        if self.fault_injection and self._faults.certain_outage:
+            outage = CentralUnavailableError(detail=SIMULATED_OUTAGE_DETAIL[CentralFaultKind.UNREACHABLE])
+            self.last_error = outage.message
+            return False
         try:
             self._open()
         except AppError:

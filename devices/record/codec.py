@@ -51,6 +51,7 @@ from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import DeviceError, ScenarioError
 from devices.id_reader.types import CardType, IdentityRecord
 from devices.signature_pad.types import PenPoint, SignatureCapture
+from devices.sim.scenario import read_yaml_file
 from devices.status import DeviceState
 
 SPEC_VERSION: Final = 1
@@ -537,18 +538,7 @@ def load_recording(path: Path | str) -> Recording:
     """Reads and checks a recording; raises ScenarioError(file, key, reason)."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ScenarioError(file, "(file)", "file not found") from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(file, "(file)", f"cannot read the file: {error}") from error
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(file)"
-        raise ScenarioError(file, where, f"YAML syntax error: {getattr(error, 'problem', None) or error}") from error
+    data = read_yaml_file(path)
     if not isinstance(data, dict):
         raise ScenarioError(file, "(top level)", "expected a mapping with 'spec: 1' and 'kind: recording'")
     if data.get("spec") != SPEC_VERSION:

@@ -71,6 +71,18 @@ class FiredFault:
     delay_s: float
 
 
+def check_trigger(times: int | None, probability: float | None, delay_s: float) -> None:
+    """A fault fires on the next `times` calls or with `probability` on each, after `delay_s`."""
+    if (times is None) == (probability is None):
+        raise ValueError("give exactly one of times or probability")
+    if times is not None and times < 1:
+        raise ValueError("times must be at least 1")
+    if probability is not None and not 0.0 <= probability <= 1.0:
+        raise ValueError("probability must be between 0 and 1")
+    if delay_s < 0:
+        raise ValueError("delay_s must not be negative")
+
+
 class FaultTable:
     """Faults per operation, evaluated in order: `times` ones first fire, then expire.
 
@@ -92,14 +104,7 @@ class FaultTable:
         probability: float | None = None,
         delay_s: float = 0.0,
     ) -> None:
-        if (times is None) == (probability is None):
-            raise ValueError("give exactly one of times or probability")
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1")
-        if probability is not None and not 0.0 <= probability <= 1.0:
-            raise ValueError("probability must be between 0 and 1")
-        if delay_s < 0:
-            raise ValueError("delay_s must not be negative")
+        check_trigger(times, probability, delay_s)
         with self._lock:
             self._faults.setdefault(operation, []).append(_ArmedFault(error, delay_s, times, probability))
 
@@ -193,14 +198,7 @@ class CentralFaultTable:
         delay_s: float = 0.0,
     ) -> None:
         """Arms one more fault (the QA console's "central unreachable next 2 calls")."""
-        if (times is None) == (probability is None):
-            raise ValueError("give exactly one of times or probability")
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1")
-        if probability is not None and not 0.0 <= probability <= 1.0:
-            raise ValueError("probability must be between 0 and 1")
-        if delay_s < 0:
-            raise ValueError("delay_s must not be negative")
+        check_trigger(times, probability, delay_s)
         armed = _ArmedCentralFault(CentralOperation(operation), CentralFaultKind(error), delay_s, times, probability)
         with self._lock:
             self._faults.append(armed)
@@ -226,6 +224,20 @@ class CentralFaultTable:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    @property
+    def certain_outage(self) -> bool:
+        """Whether the next call of any kind is sure to fail (a "ping" says down)."""
+        with self._lock:
+            return any(
+                f.operation is CentralOperation.ANY and (f.remaining is not None or f.probability == 1.0)
+                for f in self._faults
+            )
+
+    def __len__(self) -> int:
+        """Faults still armed (a probability fault counts as one)."""
+        with self._lock:
+            return len(self._faults)
 
 
 # --- timeline event targets ----------------------------------------------------------

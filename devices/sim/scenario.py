@@ -351,13 +351,9 @@ class Scenario(_Model):
         return [entry for entry in self.timeline if entry.device == kind]
 
 
-def load_scenario(path: Path | str) -> Scenario:
-    """Reads, validates and cross-checks a scenario file.
-
-    Raises ScenarioError(file, key, reason) for anything wrong: the file, YAML syntax,
-    the spec version, schema, references to unknown people or documents, image files.
-    """
-    path = Path(path)
+def read_yaml_file(path: Path) -> object:
+    """The YAML document of a scenario-style file; ScenarioError(file, key, reason) when
+    the file cannot be read or parsed (the line and column of a syntax error)."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -366,12 +362,23 @@ def load_scenario(path: Path | str) -> Scenario:
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(file, "(file)", f"cannot read the file: {error}") from error
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(file)"
         problem = getattr(error, "problem", None) or str(error)
         raise ScenarioError(file, where, f"YAML syntax error: {problem}") from error
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Reads, validates and cross-checks a scenario file.
+
+    Raises ScenarioError(file, key, reason) for anything wrong: the file, YAML syntax,
+    the spec version, schema, references to unknown people or documents, image files.
+    """
+    path = Path(path)
+    file = str(path)
+    data = read_yaml_file(path)
     if not isinstance(data, dict):
         raise ScenarioError(file, "(top level)", "expected a mapping with 'spec: 1' and the sections")
     _check_spec_version(file, data)
