@@ -44,7 +44,7 @@ from app.workflow.reissue import ReissueWorkflow
 from devices import registry
 from devices.base import Device
 from devices.errors import DeviceError
-from devices.registry import open_device
+from devices.registry import OpenSessions, open_device
 from devices.sim.common import CentralFaultTable
 from devices.sim.scenario import CentralFaultKind, CentralOperation, CentralSpec, Scenario
 
@@ -265,8 +265,12 @@ class CentralConnection:
             return False
         return True
 
+    def interrupt(self) -> None:
+        """Ends a simulated timeout in progress (shutdown must not wait it out)."""
+        self._cleared.set()
+
     def close(self) -> None:
-        self._cleared.set()  # a simulated timeout in progress ends now
+        self.interrupt()
         with self._lock:
             if self._store is not None:
                 self._store.close()
@@ -297,16 +301,19 @@ class CounterServices:
             for device in self.devices.values():
                 stack.callback(device.close)
             stack.callback(self.sync.stop)  # first: its last attempt still saves its outcome
+            # Before anything: a simulated central timeout the sync worker sits in ends now.
+            stack.callback(self.central.interrupt)
 
 
 def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
     devices: dict[str, Device] = {}
     errors: dict[str, str] = {}
-    scenarios: dict[Path, Scenario] = {}  # one scenario file shared by the simulated devices
+    # One scenario file shared by the simulated devices, one recording per folder.
+    sessions = OpenSessions(keep_personal_data=config.devices.record_keeps_personal_data)
     for kind in counter_device_kinds(config):
         spec = getattr(config.devices, kind)
         try:
-            device = open_device(kind, spec, base_dir=resources_dir().parent, scenario_cache=scenarios)
+            device = open_device(kind, spec, base_dir=resources_dir().parent, sessions=sessions)
         except DeviceError as error:
             log.error("device %s not opened: %s", kind, error)
             errors[kind] = str(error)

@@ -57,6 +57,9 @@ class DevicesConfig(_Section):
     # Devices not every counter has; "" = none here (e.g. "sim:resources/sim/default.yaml").
     printer: str = ""
     fingerprint: str = ""
+    # Devices recorded with "record:<folder>|<spec>" keep real people only when IT says
+    # so here (default: replaced by invented people; resources/sim/README_RECORD.md).
+    record_keeps_personal_data: bool = False
     serial_baud: int = 115200
 
 

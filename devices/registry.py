@@ -7,7 +7,10 @@ folder scanning and no registration by import side effect (model-codebases C4).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, overload
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from devices.fingerprint.base import FingerprintScanner
     from devices.id_reader.base import IdReader
     from devices.printer.base import Printer
+    from devices.record import RecordingSession, ReplaySession
     from devices.signature_pad.base import SignaturePad
     from devices.sim.scenario import Scenario
 
@@ -42,6 +46,21 @@ KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
     "fingerprint": ("sim",),
     "barcode": ("zxing", "sim", "replay", "record"),
 }
+
+
+@dataclass
+class OpenSessions:
+    """What the devices of one counter, opened together, share."""
+
+    scenarios: dict[Path, Scenario] = field(default_factory=dict)
+    recordings: dict[Path, RecordingSession] = field(default_factory=dict)  # by folder
+    replays: dict[Path, ReplaySession] = field(default_factory=dict)  # by recording file
+    # IT's explicit choice to keep real people in recordings (devices.record).
+    keep_personal_data: bool = False
+    # False: a "record:" spec opens its inner device without recording (diagnostics).
+    record: bool = True
+
+
 # Kinds whose sessions devices.record can record and replay.
 RECORDABLE_KINDS: Final = frozenset({"id_reader", "camera", "signature_pad", "barcode"})
 
@@ -66,10 +85,16 @@ def open_device(
     *,
     base_dir: Path,
     scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> IdReader: ...
 @overload
 def open_device(
-    kind: Literal["camera"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+    kind: Literal["camera"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> DocumentCamera: ...
 @overload
 def open_device(
@@ -78,10 +103,16 @@ def open_device(
     *,
     base_dir: Path,
     scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> SignaturePad: ...
 @overload
 def open_device(
-    kind: Literal["printer"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+    kind: Literal["printer"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> Printer: ...
 @overload
 def open_device(
@@ -90,26 +121,46 @@ def open_device(
     *,
     base_dir: Path,
     scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> FingerprintScanner: ...
 @overload
 def open_device(
-    kind: Literal["barcode"], spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+    kind: Literal["barcode"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> BarcodeDecoder: ...
 @overload
 def open_device(
-    kind: str, spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = ...
+    kind: str,
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
 ) -> Device: ...
 def open_device(
-    kind: str, spec: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None = None
+    kind: str,
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = None,
+    sessions: OpenSessions | None = None,
 ) -> Device:
     """Opens the device `spec` configures for `kind`.
 
     `base_dir` anchors relative arguments (scenario paths). Pass the same
     `scenario_cache` dict when opening several devices so that one scenario file is
-    loaded once and shared. Raises DeviceSpecError for a bad spec or a backend not in
+    loaded once and shared; pass the same `sessions` so that "record:" devices of one
+    folder write one session file and "replay:" devices of one file check the order
+    of calls across them. Raises DeviceSpecError for a bad spec or a backend not in
     this build, ScenarioError for a bad scenario.
     """
     backend, argument = parse_spec(kind, spec)
+    if sessions is not None and scenario_cache is None:
+        scenario_cache = sessions.scenarios
     match backend:
         case "sim":  # every kind has a simulated backend
             scenario = _scenario(base_dir, argument, scenario_cache)
@@ -129,17 +180,16 @@ def open_device(
             # "replay:<recording.yaml>": a recorded session, answered call by call.
             from devices.record import open_replay
 
-            return open_replay(kind, _resolve(base_dir, argument))
+            replays = sessions.replays if sessions is not None else None
+            return open_replay(kind, _resolve(base_dir, argument), session_cache=replays)
         case "record" if kind in RECORDABLE_KINDS:
-            return _open_recording(kind, spec, argument, base_dir=base_dir, scenario_cache=scenario_cache)
+            return _open_recording(kind, spec, argument, base_dir=base_dir, sessions=sessions or OpenSessions())
         case _:
             known = ", ".join(KNOWN_BACKENDS[kind])
             raise DeviceSpecError(kind, spec, f"unknown backend {backend!r} (known: {known})")
 
 
-def open_simulated_devices(
-    scenario_path: Path | str, kinds: Sequence[str] = KNOWN_KINDS
-) -> dict[str, Device]:
+def open_simulated_devices(scenario_path: Path | str, kinds: Sequence[str] = KNOWN_KINDS) -> dict[str, Device]:
     """`kinds` (by default every simulated kind) from one scenario file, loaded once:
     {kind: device}. If one fails to open, those already open are closed."""
     from devices.sim.scenario import load_scenario
@@ -163,23 +213,32 @@ def _resolve(base_dir: Path, argument: str) -> Path:
     return (path if path.is_absolute() else base_dir / path).resolve()
 
 
-def _open_recording(
-    kind: str, spec: str, argument: str, *, base_dir: Path, scenario_cache: dict[Path, Scenario] | None
-) -> Device:
-    """"record:<folder>|<inner spec>": the inner device, its session written to
-    <folder>/<kind>-<date>-<time>.yaml (personal data pseudonymised) when it closes."""
-    from datetime import datetime
-
-    from devices.record import record
-
+def _open_recording(kind: str, spec: str, argument: str, *, base_dir: Path, sessions: OpenSessions) -> Device:
+    """ "record:<folder>|<inner spec>": the inner device, recorded into the session of
+    that folder (one file, <folder>/session-<date>-<time>-<id>.yaml, for every device
+    recording there), written when the last of them closes. With `sessions.record`
+    off (diagnostics) the inner device is opened alone and nothing is written."""
     folder, bar, inner_spec = argument.partition("|")
     if not bar or not folder.strip() or not inner_spec.strip():
         raise DeviceSpecError(kind, spec, "expected 'record:<folder>|<inner spec>', e.g. 'record:rec|sim:x.yaml'")
     if inner_spec.strip().lower().startswith("record:"):
         raise DeviceSpecError(kind, spec, "a recording cannot record another recording")
-    inner = open_device(kind, inner_spec, base_dir=base_dir, scenario_cache=scenario_cache)
-    out = _resolve(base_dir, folder.strip()) / f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.yaml"
-    return record(inner, out)
+    inner = open_device(kind, inner_spec, base_dir=base_dir, sessions=sessions)
+    if not sessions.record:
+        return inner
+    from devices.record import RecordingSession
+
+    where = _resolve(base_dir, folder.strip())
+    session = sessions.recordings.get(where)
+    if session is None:
+        name = f"session-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.yaml"
+        session = RecordingSession(where / name, keep_personal_data=sessions.keep_personal_data)
+        sessions.recordings[where] = session
+    try:
+        return session.wrap(inner)
+    except BaseException:
+        inner.close()
+        raise
 
 
 def _scenario(base_dir: Path, argument: str, cache: dict[Path, Scenario] | None) -> Scenario:

@@ -15,6 +15,7 @@ from typing import TypeVar
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.bootstrap import CounterServices
 from app.diagnostics.report import DeviceReport, DiagnosticsReport, build_report
 from app.diagnostics.selftest import Outcome, SelfTestResult, run_self_tests
+from app.domain.case import DeviceMode
 from ui.bridge import OpRunner
 from ui.i18n import error_text
 
@@ -50,6 +52,7 @@ class DiagnosticsPanel(QWidget):
         self.report: DiagnosticsReport | None = None
         self.results: list[SelfTestResult] = []
         self._runners: set[OpRunner] = set()
+        self._focus: str | None = None  # the device a click on its indicator asked for
         self._chinese = services.config.ui.language == "zh_CN"
 
         self.summary = QLabel(self.tr("Not checked yet."))
@@ -58,8 +61,13 @@ class DiagnosticsPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.test_button = QPushButton(self.tr("Run self-tests"))
         self.test_button.clicked.connect(self.run_self_tests)
+        # QA's choice: a simulated device's self-test takes a real capture, which uses up
+        # the faults armed on it and moves its timeline; off by default.
+        self.exercise_box = QCheckBox(self.tr("Also exercise simulated devices (uses up armed faults)"))
+        self.exercise_box.setVisible(services.device_mode is DeviceMode.SIMULATED)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.exercise_box)
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.test_button)
 
@@ -109,8 +117,9 @@ class DiagnosticsPanel(QWidget):
         if self.busy:
             return
         config, held = self.services.config, dict(self.services.devices)
+        exercise = self.exercise_box.isChecked()
         self.summary.setText(self.tr("Running the self-tests…"))
-        self._start(lambda: run_self_tests(config, held=held), self._show_results)
+        self._start(lambda: run_self_tests(config, held=held, exercise_simulated=exercise), self._show_results)
 
     def shutdown(self) -> None:
         """Waits for a report or self-test still running (the owner calls this when it
@@ -184,6 +193,24 @@ class DiagnosticsPanel(QWidget):
             Outcome.SKIP: self.tr("skipped"),
         }[outcome]
 
+    def focus_device(self, kind: str) -> None:
+        """Selects `kind`'s row, now or once the report arrives."""
+        self._focus = kind
+        self._select_focus()
+
+    def current_kind(self) -> str | None:
+        row = self.devices_table.currentRow()
+        if self.report is None or not 0 <= row < len(self.report.devices):
+            return None
+        return self.report.devices[row].kind
+
+    def _select_focus(self) -> None:
+        if self.report is None or self._focus is None:
+            return
+        kinds = [device.kind for device in self.report.devices]
+        if self._focus in kinds:
+            self.devices_table.selectRow(kinds.index(self._focus))
+
     def _reason(self, code: str, english: str, chinese: str) -> str:
         text = chinese if self._chinese and chinese else english
         return f"[{code}] {text}" if code else text
@@ -204,6 +231,7 @@ class DiagnosticsPanel(QWidget):
         else:
             self.summary.setText(self.tr("All configured devices are available."))
         self.details.setPlainText(report.render_text())
+        self._select_focus()
         self.report_shown.emit(report)
 
     def _show_results(self, results: list[SelfTestResult]) -> None:

@@ -64,6 +64,7 @@ from devices.id_reader.base import IdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
 from ui.bridge import OpRunner
+from ui.diagnostics import DiagnosticsPanel
 from ui.i18n import error_text
 from ui.pages.base import CasePage
 from ui.pages.business import BusinessPage, ReceiptBox, application_status_text, set_button_text
@@ -86,7 +87,7 @@ from ui.qa_console import TOGGLE_KEY as QA_CONSOLE_KEY
 from ui.qa_console import QaConsoleDock, QaScript
 from ui.qa_console import toggle as toggle_dock
 from ui.sync_panel import SyncPanel
-from ui.widgets import DeviceIndicator, DeviceStatusList
+from ui.widgets import DeviceIndicator
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -361,49 +362,18 @@ class MainWindow(QMainWindow):
         if dock is None:
             dock = self.diagnostics_dock = self._build_diagnostics_dock()
         panel = dock.widget()
-        if isinstance(panel, DeviceStatusList):
-            panel.show_rows(self._device_rows())
-        # The diagnostics panel selects a device with focus_device(kind) when it has one.
-        for name in ("focus_device", "select_device", "show_device"):
-            focus = getattr(panel, name, None)
-            if callable(focus):
-                try:
-                    focus(kind)
-                except Exception:
-                    log.exception("diagnostics panel could not show %s", kind)
-                break
+        if isinstance(panel, DiagnosticsPanel):
+            panel.focus_device(kind)
         dock.show()
         dock.raise_()
 
     def _build_diagnostics_dock(self) -> QDockWidget:
         dock = QDockWidget(self.tr("Device diagnostics"), self)
         dock.setObjectName("device_diagnostics")
-        panel: QWidget | None = None
-        try:
-            from ui.diagnostics import DiagnosticsPanel
-
-            panel = DiagnosticsPanel(self.services)
-        except ImportError:
-            pass
-        except Exception:  # a broken panel must not take the status bar down with it
-            log.exception("diagnostics panel not built; showing the device list")
-        if not isinstance(panel, QWidget):
-            fallback = DeviceStatusList()
-            self.status_relay.changed.connect(lambda _status: fallback.show_rows(self._device_rows()))
-            panel = fallback
+        panel = DiagnosticsPanel(self.services)
         dock.setWidget(panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         return dock
-
-    def _device_rows(self) -> list[tuple[str, str, str, str, str]]:
-        names = self._device_names()
-        rows = []
-        for kind in dict.fromkeys((*self.device_labels, *self.services.devices)):
-            status = self._status_of(kind)
-            text, _color = self._state_look(status.state)
-            suffix = self.tr(" (simulated)") if status.simulated else ""
-            rows.append((kind, names.get(kind, kind), status.name, text + suffix, status.reason))
-        return rows
 
     def _status_of(self, kind: str) -> DeviceStatus:
         device = self.services.devices.get(kind)

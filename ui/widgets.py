@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QWidget,
 )
 
@@ -155,40 +153,3 @@ class DeviceIndicator(QLabel):
             event.accept()
             return
         super().mouseReleaseEvent(event)
-
-
-class DeviceStatusList(QTreeWidget):
-    """Every device's state and reason: what a click on a status-bar indicator opens
-    when the diagnostics panel is not part of this build."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setRootIsDecorated(False)
-        self.setWordWrap(True)
-        self.setHeaderLabels([self.tr("Device"), self.tr("Name"), self.tr("State"), self.tr("Reason")])
-
-    def show_rows(self, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
-        """(kind, label, device name, state text, reason) per device."""
-        current = self.current_kind()
-        self.clear()
-        for kind, label, name, state, reason in rows:
-            item = QTreeWidgetItem([label, name, state, reason])
-            item.setData(0, Qt.ItemDataRole.UserRole, kind)
-            item.setToolTip(3, reason)
-            self.addTopLevelItem(item)
-        for column in range(self.columnCount() - 1):
-            self.resizeColumnToContents(column)
-        if current is not None:
-            self.focus_device(current)
-
-    def current_kind(self) -> str | None:
-        item = self.currentItem()
-        return None if item is None else str(item.data(0, Qt.ItemDataRole.UserRole))
-
-    def focus_device(self, kind: str) -> None:
-        for index in range(self.topLevelItemCount()):
-            item = self.topLevelItem(index)
-            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == kind:
-                self.setCurrentItem(item)
-                self.setFocus()
-                return

@@ -27,7 +27,6 @@ from app.resources import resources_dir
 from devices import registry
 from devices.base import Device
 from devices.errors import DeviceError
-from devices.sim.scenario import Scenario
 from devices.status import DeviceState
 
 NOT_INSTALLED = "not installed"
@@ -86,7 +85,8 @@ def opened_devices(
     exit.
     """
     held = held or {}
-    scenarios: dict[Path, Scenario] = {}
+    # Diagnostics look at the devices; they must not write "record:" sessions of their own.
+    sessions = registry.OpenSessions(record=False)
     opened: list[Device] = []
     result: dict[str, Device | DeviceError | None] = {}
     try:
@@ -99,9 +99,7 @@ def opened_devices(
                 result[kind] = None
                 continue
             try:
-                device = registry.open_device(
-                    kind, spec, base_dir=resources_dir().parent, scenario_cache=scenarios
-                )
+                device = registry.open_device(kind, spec, base_dir=resources_dir().parent, sessions=sessions)
             except DeviceError as error:
                 result[kind] = error
                 continue

@@ -42,6 +42,7 @@ from PIL import Image, ImageDraw
 from devices.barcode.types import Barcode
 from devices.camera.types import CapturedImage
 from devices.id_reader.types import IdentityRecord
+from devices.signature_pad.sim import render_signature, synthetic_strokes
 from devices.signature_pad.types import SignatureCapture
 
 # ISO 7064 MOD 11-2, GB 11643-1999 §7 (app.domain has its own copy; devices may not
@@ -49,6 +50,12 @@ from devices.signature_pad.types import SignatureCapture
 _WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS: Final = "10X98765432"
 _CITIZEN_NUMBER: Final = re.compile(r"^\d{17}[\dXx]$")
+# An 18-digit (or old 15-digit) citizen number standing alone in free text.
+_UNSEEN_NUMBER: Final = re.compile(r"(?<![\dA-Za-z])(?:\d{17}[\dXx]|\d{15})(?![\dA-Za-z])")
+
+
+def _masked(number: str) -> str:
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 # Invented names; none belongs to the shipped scenarios.
 MALE_NAMES: Final = (
@@ -270,15 +277,18 @@ class Pseudonymiser:
             return fake
 
     def text(self, text: str) -> str:
-        """`text` with every real value seen so far replaced by its fake."""
+        """`text` with every real value seen so far replaced by its fake, and any other
+        citizen number (one this session never read, e.g. typed into a form text)
+        masked like the logs mask them."""
         with self._lock:
-            if not self._replacements or not text:
-                return text
-            if self._pattern is None:
-                keys = sorted(self._replacements, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(key) for key in keys))
-            replacements = self._replacements
-            return self._pattern.sub(lambda match: replacements[match.group(0)], text)
+            if self._replacements and text:
+                if self._pattern is None:
+                    keys = sorted(self._replacements, key=len, reverse=True)
+                    self._pattern = re.compile("|".join(re.escape(key) for key in keys))
+                replacements = self._replacements
+                text = self._pattern.sub(lambda match: replacements[match.group(0)], text)
+            fakes = set(self._replacements.values())
+        return _UNSEEN_NUMBER.sub(lambda m: m.group(0) if m.group(0) in fakes else _masked(m.group(0)), text)
 
     def portrait(self, real: bytes | None) -> bytes | None:
         if real is None:
@@ -337,7 +347,13 @@ class Pseudonymiser:
         return replace(image, image_png=self.document_image(image.image_png))
 
     def signature(self, capture: SignatureCapture) -> SignatureCapture:
-        return replace(capture, signer=self.name(capture.signer))
+        """The fake person's signature: a handwritten name is personal data, so the pen
+        data and the image are the simulator's synthetic handwriting of the fake name
+        (same pad size), not the real strokes."""
+        fake = self.name(capture.signer)
+        strokes = synthetic_strokes(fake, capture.width_mm, capture.height_mm)
+        image = render_signature(strokes, capture.width_mm, capture.height_mm)
+        return replace(capture, signer=fake, strokes=strokes, image_png=image)
 
     def barcodes(self, barcodes: tuple[Barcode, ...]) -> tuple[Barcode, ...]:
         return tuple(replace(barcode, text=self.text(barcode.text)) for barcode in barcodes)

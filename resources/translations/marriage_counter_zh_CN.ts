@@ -279,25 +279,6 @@
     </message>
 </context>
 <context>
-    <name>DeviceStatusList</name>
-    <message>
-        <source>Device</source>
-        <translation>设备</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <source>State</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-</context>
-<context>
     <name>DiagnosticsPanel</name>
     <message>
         <source>Not checked yet.</source>
@@ -438,6 +419,10 @@
     <message>
         <source>All self-tests passed.</source>
         <translation>全部自检通过。</translation>
+    </message>
+    <message>
+        <source>Also exercise simulated devices (uses up armed faults)</source>
+        <translation>同时实测模拟设备（会消耗已设置的故障）</translation>
     </message>
 </context>
 <context>

@@ -42,6 +42,7 @@ def test_self_tests_run_off_the_gui_thread(
 ) -> None:
     camera = services.devices["camera"]
     camera.inject_fault("capture", "timeout", delay_s=0.5)  # type: ignore[attr-defined]
+    panel.exercise_box.setChecked(True)  # QA asks for real captures on the simulated devices
     with qtbot.waitSignal(panel.self_tests_shown, timeout=15_000) as shown:
         panel.test_button.click()
         # The click returned while the camera still waits: the GUI thread did not.

@@ -20,6 +20,7 @@ from app.workflow.clock import OffsetClock, SystemClock
 from tests.counter_fixtures import simulated_config
 from tests.ui.conftest import Counter
 from ui.app import ensure_application
+from ui.diagnostics import DiagnosticsPanel
 from ui.main_window import MainWindow
 from ui.qa_console import QaError, QaScript
 
@@ -206,12 +207,9 @@ def test_clicking_an_indicator_opens_the_diagnostics_on_that_device(window: Main
     assert dock is not None
     qtbot.waitUntil(dock.isVisible)
     panel = dock.widget()
-    current_kind = getattr(panel, "current_kind", None)
-    if callable(current_kind):  # the fallback list, when the diagnostics panel is not built
-        assert current_kind() == "signature_pad"
-    busy = getattr(panel, "busy", False)
-    if busy is not False:
-        qtbot.waitUntil(lambda: not panel.busy, timeout=10_000)  # type: ignore[attr-defined]
+    assert isinstance(panel, DiagnosticsPanel)
+    qtbot.waitUntil(lambda: panel.current_kind() == "signature_pad", timeout=10_000)  # once the report is in
+    qtbot.waitUntil(lambda: not panel.busy, timeout=10_000)
 
 
 # --- Central store and clock --------------------------------------------------------------------

@@ -112,12 +112,20 @@ def test_self_tests_pass_on_simulated_devices(config: Config) -> None:
 def test_self_tests_report_unplugged_and_slow_devices(config: Config, held: dict[str, Device]) -> None:
     held["signature_pad"].set_connected(False).result(timeout=5)  # type: ignore[attr-defined]
     held["camera"].inject_fault("capture", "timeout", delay_s=3)  # type: ignore[attr-defined]
-    results = {r.kind: r for r in run_self_tests(config, held=held, timeout_s=0.3)}
+    results = {r.kind: r for r in run_self_tests(config, held=held, timeout_s=0.3, exercise_simulated=True)}
     assert results["id_reader"].passed and results["barcode"].passed
     pad, camera = results["signature_pad"], results["camera"]
     assert pad.outcome is Outcome.FAIL and "unavailable" in pad.detail
     assert camera.outcome is Outcome.FAIL and "no answer within 0.3 s" in camera.detail
     assert 0.25 < camera.duration_s < 2
+
+
+def test_self_tests_leave_the_faults_qa_armed_on_the_counters_devices(config: Config, held: dict[str, Device]) -> None:
+    held["camera"].inject_fault("capture", "timeout")  # type: ignore[attr-defined]
+    results = {r.kind: r for r in run_self_tests(config, held=held, timeout_s=2)}
+    assert results["camera"].passed and "ready" in results["camera"].detail
+    with pytest.raises(Exception, match="DEV-002"):  # the armed fault is still there for QA
+        held["camera"].capture().result(timeout=5)  # type: ignore[attr-defined]
 
 
 def test_self_test_of_a_backend_not_built_fails_with_its_code(config: Config) -> None:
