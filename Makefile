@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@# pyscard builds from source on Linux; without its build tools the PC/SC tests skip, saying why.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,pcsc]' \
+		|| echo "pyscard could not be built (needs swig, gcc, python3-dev, libpcsclite-dev): PC/SC tests will skip"
 	touch $(STAMP)
 
 $(QM): resources/translations/marriage_counter_zh_CN.ts $(STAMP)

@@ -35,7 +35,7 @@ KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad", "printer", "finger
 SCENARIO_FREE_KINDS: Final = ("barcode",)
 ALL_KINDS: Final = (*KNOWN_KINDS, *SCENARIO_FREE_KINDS)
 # Backends whose spec needs nothing after the colon, such as "zxing:".
-_NO_ARGUMENT: Final = frozenset({("barcode", "zxing")})
+_NO_ARGUMENT: Final = frozenset({("barcode", "zxing"), ("id_reader", "pcsc")})
 
 # Backends each kind knows, built or not yet; used for error messages only.
 KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
@@ -166,10 +166,17 @@ def open_device(
             scenario = _scenario(base_dir, argument, scenario_cache)
             return _open_simulated(kind, scenario)
         case "sam" if kind == "id_reader":
-            # GA/T 467 serial reader (devices/id_reader/sam_serial.py), a later issue.
-            raise _not_built(kind, spec, backend)
+            # GA/T 467 serial reader: "sam:<port>[?baud=<rate>][&wlt=<library>]", where
+            # <port> is anything serial.serial_for_url opens (devices/id_reader/sam).
+            from devices.id_reader.sam import open_sam_reader
+
+            return open_sam_reader(argument, spec)
         case "pcsc" if kind == "id_reader":
-            raise _not_built(kind, spec, backend)
+            # "pcsc:<reader name substring>", "pcsc:" = the first reader. The MRZ for BAC
+            # comes later from the GUI: PcscIdReader.set_mrz (devices/id_reader/pcsc).
+            from devices.id_reader.pcsc.reader import PcscIdReader
+
+            return PcscIdReader(argument)
         case "opencv" if kind == "camera":
             raise _not_built(kind, spec, backend)
         case "zxing" if kind == "barcode":

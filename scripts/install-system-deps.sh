@@ -17,6 +17,10 @@ PACKAGES=(
   # the tests start a private PostgreSQL server from these binaries (and pgbench for
   # benchmarks/central_throughput.py); no running server is needed
   postgresql
+  # PC/SC passport reading: the pcscd daemon, and for the tests vsmartcard's vpcd
+  # virtual reader driver; pip builds pyscard (no Linux wheel) from its sdist with
+  # swig, a C compiler and the libpcsclite and Python headers
+  pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -61,6 +62,7 @@ from devices.camera.base import DocumentCamera
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import DeviceError
 from devices.id_reader.base import IdReader
+from devices.id_reader.pcsc.reader import PcscIdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
 from ui.bridge import OpRunner
@@ -207,6 +209,15 @@ class MainWindow(QMainWindow):
             self.business_buttons[business] = button
             side.addWidget(button)
         self.new_button = self.business_buttons[Business.MARRIAGE]
+        # A passport chip is read with keys from its MRZ (ICAO 9303 BAC): shown only when
+        # the ID reader is a PC/SC chip reader; scanned by a keyboard-wedge scanner or typed.
+        self.mrz_edit = QLineEdit()
+        self.mrz_edit.setMaximumWidth(320)
+        self.mrz_edit.setPlaceholderText(self.tr("Passport MRZ: scan or type both lines, then Enter (Ctrl+M)"))
+        self.mrz_edit.returnPressed.connect(self.set_passport_mrz)
+        self.mrz_edit.setVisible(self._passport_reader() is not None)
+        QShortcut(QKeySequence("Ctrl+M"), self, self.mrz_edit.setFocus)
+        side.addWidget(self.mrz_edit)
         self.applications = QTreeWidget()
         self.applications.setMaximumWidth(320)
         self.applications.setRootIsDecorated(False)
@@ -355,6 +366,27 @@ class MainWindow(QMainWindow):
         else:
             self.error_bar.show_message(error_text(WorkflowError(
                 reason=self.tr("party {role} has nothing to sign on this page").format(role=role.value))))
+
+    def _passport_reader(self) -> PcscIdReader | None:
+        reader = self.services.devices.get("id_reader")
+        return reader if isinstance(reader, PcscIdReader) else None
+
+    def set_passport_mrz(self) -> None:
+        """Enter in the MRZ field: the keys for the next passport read (checked at once,
+        check digits included; nothing is sent to the chip until F2/F3)."""
+        reader = self._passport_reader()
+        if reader is None:
+            return
+        text = self.mrz_edit.text().strip()
+        try:
+            reader.set_mrz(text or None)
+        except DeviceError as error:
+            self.error_bar.show_message(error_text(error))
+            return
+        self.error_bar.hide()
+        self.mrz_edit.clear()  # the MRZ is personal data: not left on screen
+        if text:
+            self.statusBar().showMessage(self.tr("MRZ taken: read the passport now (F2/F3)."), 8000)
 
     def show_device_diagnostics(self, kind: str) -> None:
         """A click on a device's indicator: the diagnostics, on that device."""
@@ -706,7 +738,9 @@ class MainWindow(QMainWindow):
         suffix = self.tr(" (simulated)") if status.simulated else ""
         label.setText(f"● {names.get(status.kind, status.kind)}: {text}{suffix}")
         label.setStyleSheet(f"color: {color}; padding: 0 6px;")
-        label.setToolTip((status.reason or text) + "\n" + self.tr("Click for the device's diagnostics."))
+        # Backends mark their fixed reasons for translation under "DeviceStatus".
+        reason = QCoreApplication.translate("DeviceStatus", status.reason) if status.reason else text
+        label.setToolTip(reason + "\n" + self.tr("Click for the device's diagnostics."))
 
     def _update_central(self) -> None:
         error = self.services.central.last_error

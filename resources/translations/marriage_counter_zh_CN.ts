@@ -277,6 +277,57 @@
         <source>Paper is jammed in the printer ({detail}). Clear the jam and print again.</source>
         <translation>打印机卡纸（{detail}），请清除卡纸后重新打印。</translation>
     </message>
+    <message>
+        <source>The passport chip can only be read with the machine-readable zone (MRZ) of the document: scan or type the MRZ lines, then read again.</source>
+        <translation>护照芯片须凭证件的机读区（MRZ）才能读取：请扫描或输入机读区各行后重新读取。</translation>
+    </message>
+    <message>
+        <source>The machine-readable zone (MRZ) is not valid: {detail}</source>
+        <translation>机读区（MRZ）无效：{detail}</translation>
+    </message>
+    <message>
+        <source>The passport chip refused access: the MRZ does not match this document. Check the document number, date of birth and date of expiry, then read again.</source>
+        <translation>护照芯片拒绝访问：机读区与该证件不符。请核对证件号码、出生日期和有效期至，然后重新读取。</translation>
+    </message>
+    <message>
+        <source>The card on the reader is not a passport chip this reader can read: {detail}</source>
+        <translation>阅读器上的卡片不是本阅读器可读取的护照芯片：{detail}</translation>
+    </message>
+    <message>
+        <source>The reader received a damaged message ({detail}). Check the reader&apos;s cable and try again.</source>
+        <translation>阅读器收到的报文损坏（{detail}），请检查阅读器连线后重试。</translation>
+    </message>
+    <message>
+        <source>The card on the reader is not an identity card the reader can read. Place the holder&apos;s ID card on it.</source>
+        <translation>阅读器上的卡片不是可读取的身份证件，请放上持证人的身份证件。</translation>
+    </message>
+    <message>
+        <source>The card failed the reader&apos;s security check ({detail}). Place it on the reader again; if this repeats, the card may be damaged or not genuine: check it by hand.</source>
+        <translation>卡片未通过阅读器安全认证（{detail}），请重新放置；如反复出现，证件可能损坏或非真实证件，请人工核验。</translation>
+    </message>
+    <message>
+        <source>The card just read is still on the reader. Take it off, then place the next card.</source>
+        <translation>刚读取的卡片仍在阅读器上，请取下后再放下一张卡片。</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceStatus</name>
+    <message>
+        <source>No passport on the reader</source>
+        <translation>阅读器上没有护照</translation>
+    </message>
+    <message>
+        <source>The card on the reader does not answer: lay it down again</source>
+        <translation>阅读器上的卡片无响应，请重新放置</translation>
+    </message>
+    <message>
+        <source>No PC/SC card reader is connected</source>
+        <translation>未连接 PC/SC 读卡器</translation>
+    </message>
+    <message>
+        <source>The PC/SC service is not running (pcscd on Linux, Smart Card service on Windows)</source>
+        <translation>PC/SC 服务未运行（Linux 上为 pcscd，Windows 上为 Smart Card 服务）</translation>
+    </message>
 </context>
 <context>
     <name>DiagnosticsPanel</name>
@@ -1158,6 +1209,14 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
     <message>
         <source>Fingerprint scanner</source>
         <translation>指纹仪</translation>
+    </message>
+    <message>
+        <source>Passport MRZ: scan or type both lines, then Enter (Ctrl+M)</source>
+        <translation>护照机读区（MRZ）：扫描或输入两行后回车（Ctrl+M）</translation>
+    </message>
+    <message>
+        <source>MRZ taken: read the passport now (F2/F3).</source>
+        <translation>已取得机读区，请读取护照（F2/F3）。</translation>
     </message>
 </context>
 <context>

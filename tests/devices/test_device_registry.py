@@ -20,6 +20,7 @@ from devices.printer.sim import SimPrinter
 from devices.registry import KNOWN_KINDS, open_device, open_simulated_devices, parse_spec
 from devices.signature_pad.sim import SimSignaturePad
 from devices.sim.scenario import Scenario
+from devices.status import DeviceState
 
 
 @pytest.fixture
@@ -55,8 +56,6 @@ def test_parse_spec(spec: str, expected: tuple[str, str]) -> None:
         ("id_reader", "usb:0", "unknown backend 'usb' (known: sim, sam, pcsc, replay, record)"),
         ("camera", "sam:COM4", "unknown backend 'sam' (known: sim, opencv, replay, record)"),
         ("signature_pad", "opencv:0", "unknown backend 'opencv'"),
-        ("id_reader", "sam:/dev/ttyUSB0", "not available in this build"),
-        ("id_reader", "pcsc:ACS ACR39U ICC Reader 00", "not available in this build"),
         ("camera", "opencv:0", "not available in this build"),
         ("printer", "cups:HP", "unknown backend 'cups' (known: sim)"),
         ("fingerprint", "zxing:x", "unknown backend 'zxing' (known: sim)"),
@@ -194,3 +193,14 @@ def test_devices_import_neither_qt_nor_app() -> None:
         "sys.exit(repr(bad) if bad else 0)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_serial_reader_on_a_missing_port_opens_unavailable_with_the_reason(sim_dir: Path) -> None:
+    """A reader unplugged when the counter starts is a device to show as unavailable (and
+    to retry when it comes back), not a configuration error."""
+    reader = open_device("id_reader", "sam:/dev/ttyUSB-missing-9", base_dir=sim_dir)
+    try:
+        assert reader.status.state is DeviceState.UNAVAILABLE
+        assert "ttyUSB-missing-9" in reader.status.reason
+    finally:
+        reader.close()
