@@ -306,8 +306,8 @@
         <translation>卡片未通过阅读器安全认证（{detail}），请重新放置；如反复出现，证件可能损坏或非真实证件，请人工核验。</translation>
     </message>
     <message>
-        <source>The card just read is still on the reader. Take it off, then place the next card.</source>
-        <translation>刚读取的卡片仍在阅读器上，请取下后再放下一张卡片。</translation>
+        <source>No new card on the reader: take off the card just read if it is still there, then place the next card.</source>
+        <translation>阅读器上没有新的卡片：如刚读取的卡片仍在阅读器上，请取下后再放上下一张卡片。</translation>
     </message>
 </context>
 <context>

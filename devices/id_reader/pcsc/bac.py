@@ -210,11 +210,15 @@ class SecureMessaging:
     def unwrap(self, response: bytes, sw: int) -> tuple[bytes, int]:
         """Checks the MAC of a protected response and returns (plain data, SW).
 
-        An unprotected error status (no data objects) is returned as it is; the SSC
-        still advances, as the chip's did.
+        An unprotected *error* status (no data objects) is returned as it is; the SSC
+        still advances, as the chip's did. A success without protection is refused: an
+        attacker could otherwise answer for the chip (ICAO 9303-11 §9.8.6: DO99 and DO8E
+        are mandatory in a protected response).
         """
         ssc = self.keys.next_ssc()
         if not response:
+            if sw == 0x9000:
+                raise CorruptDataError(detail="secure messaging: an unprotected success answer")
             return b"", sw
         objects: dict[int, bytes] = {}
         raw: list[bytes] = []
@@ -234,8 +238,11 @@ class SecureMessaging:
             raise CorruptDataError(detail="secure messaging: the response has no MAC")
         if retail_mac(self.keys.ks_mac, pad(ssc + b"".join(raw))) != mac:
             raise CorruptDataError(detail="secure messaging: the response MAC is wrong")
-        if 0x99 in objects and len(objects[0x99]) == 2:
-            sw = int.from_bytes(objects[0x99], "big")
+        status = objects.get(0x99)
+        if status is None or len(status) != 2:
+            raise CorruptDataError(detail="secure messaging: the response has no protected status (DO99)")
+        if int.from_bytes(status, "big") != sw:
+            raise CorruptDataError(detail="secure messaging: the protected status differs from the card's")
         data = b""
         if 0x87 in objects:
             encrypted = objects[0x87]

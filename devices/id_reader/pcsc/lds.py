@@ -91,8 +91,8 @@ def parse_tlvs(buffer: bytes) -> list[Tlv]:
     items: list[Tlv] = []
     pos = 0
     while pos < len(buffer):
-        if buffer[pos] in (0x00, 0xFF) and all(b == buffer[pos] for b in buffer[pos:]):
-            break  # padding at the end of a file
+        if buffer[pos] in (0x00, 0xFF) and buffer[pos:].count(buffer[pos]) == len(buffer) - pos:
+            break  # padding at the end of a file (one pass: a hostile file of 00 00… stays linear)
         item, pos = read_tlv(buffer, pos)
         items.append(item)
     return items
@@ -199,16 +199,23 @@ def _face_from_record(record: bytes) -> FaceImage:
     raise CorruptDataError(detail="DG2: no JPEG or JPEG 2000 image in the facial record")
 
 
+# A passport face is about 400x500 px (ICAO 9303-9); anything near this is not one.
+MAX_FACE_PIXELS = 4000 * 4000
+
+
 def face_to_png(face: FaceImage) -> bytes:
     """Decodes JPEG or JPEG 2000 with Pillow and re-encodes as PNG."""
     try:
         with Image.open(io.BytesIO(face.data)) as image:
+            if image.width * image.height > MAX_FACE_PIXELS:  # before decoding: no memory bomb
+                size = f"{image.width}x{image.height}"
+                raise CorruptDataError(detail=f"DG2: the face image is {size} px, implausibly large")
             image.load()
             converted = image.convert("RGB") if image.mode not in ("RGB", "L") else image
             out = io.BytesIO()
             converted.save(out, format="PNG")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        raise CorruptDataError(detail=f"DG2: the face image cannot be decoded ({error})") from error
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise CorruptDataError(detail=f"DG2: the face image cannot be decoded ({type(error).__name__})") from error
     return out.getvalue()
 
 
@@ -259,6 +266,8 @@ def decode_oid(value: bytes) -> str:
         if not byte & 0x80:
             parts.append(current)
             current = 0
+    if not parts:  # the last byte still says "more follows"
+        raise CorruptDataError(detail="truncated OID")
     first = min(parts[0] // 40, 2)
     return ".".join(str(p) for p in [first, parts[0] - 40 * first, *parts[1:]])
 

@@ -95,15 +95,21 @@ class Mrz:
 
 
 def _yymmdd(text: str, name: str, *, pivot: int | None, today: date | None) -> date:
+    # ICAO 9303-3 §4.9: an unknown day or month of birth is written "<<"; the record
+    # needs a date, so the first of the month (or of the year) stands in for it.
+    if pivot is not None and text[:2].isdigit():
+        month = "01" if text[2:4] == "<<" else text[2:4]
+        text = text[:2] + month + ("01" if text[4:6] == "<<" else text[4:6])
+    # Error details name the field, never its value: they reach the log (personal data).
     if not text.isdigit():
-        raise InvalidMrzError(detail=f"the {name} {text!r} is not a date")
+        raise InvalidMrzError(detail=f"the {name} is not a date")
     yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:6])
     limit = 69 if pivot is None else pivot  # expiry: 00-69 is 20xx
     year = 2000 + yy if yy <= limit else 1900 + yy
     try:
         result = date(year, mm, dd)
     except ValueError:
-        raise InvalidMrzError(detail=f"the {name} {text!r} is not a date") from None
+        raise InvalidMrzError(detail=f"the {name} is not a date") from None
     if today is not None and result > today:
         result = result.replace(year=result.year - 100)
     return result
@@ -132,9 +138,9 @@ def parse_mrz(text: str) -> Mrz:
     if fmt is None or any(len(line) != shape[1] for line in lines):
         widths = "+".join(str(len(line)) for line in lines) or "0"
         raise InvalidMrzError(detail=f"expected 2x44, 2x36 or 3x30 characters, got {widths}")
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         if not _ALLOWED.match(line):
-            raise InvalidMrzError(detail=f"the line {line!r} has characters other than A-Z, 0-9 and '<'")
+            raise InvalidMrzError(detail=f"line {number} has characters other than A-Z, 0-9 and '<'")
     if fmt == "TD1":
         return _parse_td1(lines)
     return _parse_td2_td3(lines, fmt)

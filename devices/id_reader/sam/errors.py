@@ -42,10 +42,11 @@ class CardAuthenticationError(DeviceError):
 
 
 class CardNotRemovedError(NoCardError):
-    """The card just read is still on the reader: it must leave the field first."""
+    """No card found after a read: the SAM does not find the card just read again until
+    it leaves the field, so the next card (or the same one, lifted) must be laid down."""
 
     code = "DEV-053"
     template = QT_TRANSLATE_NOOP(
         "DeviceError",
-        "The card just read is still on the reader. Take it off, then place the next card.",
+        "No new card on the reader: take off the card just read if it is still there, then place the next card.",
     )

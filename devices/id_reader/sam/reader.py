@@ -174,12 +174,13 @@ class SamSerialIdReader(IdReader):
     def _wait_for_card(self) -> None:
         deadline = time.monotonic() + self.card_wait_s
         while True:
+            # The SAM itself finds a card once per stay in the field (domain.md §5.6): after
+            # a read, "no card" may mean the card just read is still there, so the error
+            # then says to lay down the next card, whichever it is.
             found = self._exchange(Command.FIND_CARD, allowed=(Status.FIND_CARD_FAILED,))
             if found.sw3 == Status.FIND_SUCCESS:
-                if not self._awaiting_removal:
-                    return
-            else:
-                self._awaiting_removal = False  # the last card has left the field
+                self._awaiting_removal = False
+                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if self._awaiting_removal:

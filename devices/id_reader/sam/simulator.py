@@ -207,6 +207,9 @@ class SimulatedSam:
         self._lock = threading.Lock()
         self._card: str | None = None
         self._selected = False
+        # A real SAM finds a card only once per stay in the field: after a read, find
+        # answers 0x80 until that card leaves (or another one is laid down).
+        self._read_done = False
         self._armed: list[_Armed] = []
         self._rx = bytearray()
         self.commands: deque[SamCommand | tuple[int, int]] = deque(maxlen=1000)  # what the host sent
@@ -222,11 +225,13 @@ class SimulatedSam:
         with self._lock:
             self._card = person_id
             self._selected = False
+            self._read_done = False
 
     def remove_card(self) -> None:
         with self._lock:
             self._card = None
             self._selected = False
+            self._read_done = False
 
     @property
     def card_on_reader(self) -> str | None:
@@ -322,6 +327,9 @@ class SimulatedSam:
         answer = self._normal_answer(command, data)
         if armed is None:
             return [answer]
+        # The answer is damaged on the wire: the host never got the card's data, so the
+        # simulated SAM lets it read the card again (a lenient module; the host retries).
+        self._read_done = False
         match armed.fault:
             case SamFault.CHECKSUM_ERROR:
                 return [answer[:-1] + bytes((answer[-1] ^ 0x5A,))]
@@ -343,7 +351,7 @@ class SimulatedSam:
             case SamCommand.SAM_ID:
                 return encode_response(0x90, self.sam_id)
             case SamCommand.FIND:
-                return encode_response(0x9F if self._card is not None else 0x80)
+                return encode_response(0x9F if self._card is not None and not self._read_done else 0x80)
             case SamCommand.SELECT:
                 if self._card is None:
                     return encode_response(0x81)
@@ -362,6 +370,7 @@ class SimulatedSam:
                 else:
                     finger = (b"FP" + hashlib.sha256(person.id.encode()).digest() * 32)[:FINGERPRINT_SIZE]
                     payload = b"\x01\x00\x04\x00\x04\x00" + text + wlt + finger
+                self._read_done = True
                 return encode_response(0x90, payload)
 
     def _take_fault(self, command: SamCommand) -> _Armed | None:
