@@ -35,7 +35,7 @@ KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad", "printer", "finger
 SCENARIO_FREE_KINDS: Final = ("barcode",)
 ALL_KINDS: Final = (*KNOWN_KINDS, *SCENARIO_FREE_KINDS)
 # Backends whose spec needs nothing after the colon, such as "zxing:".
-_NO_ARGUMENT: Final = frozenset({("barcode", "zxing"), ("id_reader", "pcsc")})
+_NO_ARGUMENT: Final = frozenset({("barcode", "zxing"), ("barcode", "pyzbar"), ("id_reader", "pcsc")})
 
 # Backends each kind knows, built or not yet; used for error messages only.
 KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
@@ -44,7 +44,7 @@ KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
     "signature_pad": ("sim", "replay", "record"),
     "printer": ("sim",),
     "fingerprint": ("sim",),
-    "barcode": ("zxing", "sim", "replay", "record"),
+    "barcode": ("zxing", "pyzbar", "sim", "replay", "record"),
 }
 
 
@@ -183,6 +183,11 @@ def open_device(
             from devices.barcode.zxing import ZxingBarcodeDecoder
 
             return ZxingBarcodeDecoder(argument or "zxing-cpp")
+        case "pyzbar" if kind == "barcode":
+            # The fallback decoder; needs the system zbar library (devices/barcode/pyzbar).
+            from devices.barcode.pyzbar import PyzbarBarcodeDecoder
+
+            return PyzbarBarcodeDecoder(argument or "pyzbar")
         case "replay" if kind in RECORDABLE_KINDS:
             # "replay:<recording.yaml>": a recorded session, answered call by call.
             from devices.record import open_replay

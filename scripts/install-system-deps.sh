@@ -21,6 +21,9 @@ PACKAGES=(
   # virtual reader driver; pip builds pyscard (no Linux wheel) from its sdist with
   # swig, a C compiler and the libpcsclite and Python headers
   pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev
+  # the zbar library that pyzbar (the fallback barcode decoder, "pyzbar:") loads at
+  # import; zxing-cpp, the default, needs nothing. Without it the pyzbar tests skip
+  libzbar0
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

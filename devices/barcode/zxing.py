@@ -3,14 +3,12 @@ than pyzbar, and a self-contained wheel with no system library)."""
 
 from __future__ import annotations
 
-import io
 from typing import ClassVar
 
-from PIL import Image, UnidentifiedImageError
-
 from devices.barcode.base import BarcodeDecoder
+from devices.barcode.image import open_image
 from devices.barcode.types import Barcode
-from devices.errors import CorruptDataError, DeviceUnavailableError
+from devices.errors import DeviceUnavailableError
 
 try:
     import zxingcpp
@@ -18,9 +16,6 @@ except ImportError:  # a build without the wheel must still start and say why
     _zxingcpp_missing: str | None = "the zxing-cpp package is not installed (pip install zxing-cpp)"
 else:
     _zxingcpp_missing = None
-
-# Guards Pillow against decompression bombs: a counter never scans anything this large.
-_MAX_PIXELS = 80_000_000
 
 
 class ZxingBarcodeDecoder(BarcodeDecoder):
@@ -34,24 +29,10 @@ class ZxingBarcodeDecoder(BarcodeDecoder):
         super().__init__(name)
 
     def _do_decode(self, image_png: bytes) -> tuple[Barcode, ...]:
-        image = _open_image(self.name, image_png)
+        image = open_image(self.name, image_png)
         # Greyscale: zxing binarises luminance anyway, and "L" sidesteps alpha and
         # palette modes that it would otherwise have to convert itself.
         results = zxingcpp.read_barcodes(image.convert("L"))
         return tuple(
             Barcode(text=result.text, symbology=result.format.name) for result in results if result.valid
         )
-
-
-def _open_image(device: str, data: bytes) -> Image.Image:
-    if not data:
-        raise CorruptDataError(device, detail="the image is empty (0 bytes)")
-    try:
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > _MAX_PIXELS:
-            raise CorruptDataError(device, detail=f"the image is too large ({image.width} × {image.height} px)")
-        image.load()  # decode now: Image.open only reads the header
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        # Pillow reports truncated or malformed files with several exception types.
-        raise CorruptDataError(device, detail=f"not a readable image ({type(error).__name__})") from error
-    return image

@@ -1294,6 +1294,29 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
     </message>
 </context>
 <context>
+    <name>PenSignatureWidget</name>
+    <message>
+        <source>Clear (Esc)</source>
+        <translation>清除 (Esc)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Done (Enter)</source>
+        <translation>完成 (Enter)</translation>
+    </message>
+    <message>
+        <source>Signer: {name}. Please sign in the box below.</source>
+        <translation>签名人：{name}。请在下方框内签名。</translation>
+    </message>
+    <message>
+        <source>Too short to be a signature: please sign your full name in the box.</source>
+        <translation>笔迹过短，不能作为签名：请在框内签署全名。</translation>
+    </message>
+</context>
+<context>
     <name>QaConsoleDock</name>
     <message>
         <source>QA console: simulated devices (Ctrl+Shift+Q)</source>

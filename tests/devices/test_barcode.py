@@ -101,7 +101,7 @@ def test_registry_opens_the_zxing_backend(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("spec", "reason"),
-    [("usb:0", "unknown backend 'usb' (known: zxing, sim, replay, record)"), ("opencv:0", "unknown backend")],
+    [("usb:0", "unknown backend 'usb' (known: zxing, pyzbar, sim, replay, record)"), ("opencv:0", "unknown backend")],
 )
 def test_registry_refuses_other_barcode_backends(tmp_path: Path, spec: str, reason: str) -> None:
     with pytest.raises(DeviceSpecError, match=re.escape(reason)):
