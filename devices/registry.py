@@ -178,7 +178,13 @@ def open_device(
 
             return PcscIdReader(argument)
         case "opencv" if kind == "camera":
-            raise _not_built(kind, spec, backend)
+            # "opencv:<camera index>" or "opencv:<video file or URL>" (devices/camera/opencv_camera).
+            from devices.camera.opencv_camera import OpenCvCamera, parse_source
+
+            source = parse_source(argument)
+            if isinstance(source, str) and "://" not in source:
+                source = str(_resolve(base_dir, source))
+            return OpenCvCamera(source)
         case "zxing" if kind == "barcode":
             from devices.barcode.zxing import ZxingBarcodeDecoder
 
@@ -292,7 +298,3 @@ def _open_simulated(kind: str, scenario: Scenario) -> Device:
             return SimBarcodeDecoder(scenario)
         case _:  # parse_spec has checked the kind; this keeps the match total
             raise DeviceSpecError(kind, f"sim:{scenario.source}", "unknown device kind")
-
-
-def _not_built(kind: str, spec: str, backend: str) -> DeviceSpecError:
-    return DeviceSpecError(kind, spec, f"the {backend!r} backend is not available in this build")

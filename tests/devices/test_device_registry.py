@@ -56,7 +56,6 @@ def test_parse_spec(spec: str, expected: tuple[str, str]) -> None:
         ("id_reader", "usb:0", "unknown backend 'usb' (known: sim, sam, pcsc, replay, record)"),
         ("camera", "sam:COM4", "unknown backend 'sam' (known: sim, opencv, replay, record)"),
         ("signature_pad", "opencv:0", "unknown backend 'opencv'"),
-        ("camera", "opencv:0", "not available in this build"),
         ("printer", "cups:HP", "unknown backend 'cups' (known: sim)"),
         ("fingerprint", "zxing:x", "unknown backend 'zxing' (known: sim)"),
         ("barcode", "sim:", "needs an argument"),

@@ -58,13 +58,13 @@ def test_simulated_counter_reports_every_device_ready(config: Config) -> None:
     assert data["environment"]["libraries"]["PySide6 (Qt for Python)"] != NOT_INSTALLED
 
 
-def test_backend_not_built_is_reported_with_code_and_chinese_reason(config: Config) -> None:
-    report = build_report(_with_devices(config, camera="opencv:0"))
+def test_an_unknown_backend_is_reported_with_code_and_chinese_reason(config: Config) -> None:
+    report = build_report(_with_devices(config, camera="usb:0"))
     camera = report.devices[1]
     assert not report.ok and not camera.ok and not camera.opened
-    assert camera.error_code == "CFG-010" and "not available in this build" in camera.error
+    assert camera.error_code == "CFG-010" and "unknown backend 'usb'" in camera.error
     assert "设备设置" in camera.error_zh and camera.state == "unavailable"
-    assert camera.line().startswith("camera\topencv:0\tunavailable: [CFG-010]")
+    assert camera.line().startswith("camera\tusb:0\tunavailable: [CFG-010]")
     assert all(d.ok for d in report.devices if d.kind != "camera")
 
 
@@ -135,7 +135,7 @@ def test_self_tests_leave_the_faults_qa_armed_on_the_counters_devices(config: Co
         held["camera"].capture().result(timeout=5)  # type: ignore[attr-defined]
 
 
-def test_self_test_of_a_backend_not_built_fails_with_its_code(config: Config) -> None:
-    [result] = run_self_tests(_with_devices(config, camera="opencv:0"), ["camera"])
+def test_self_test_of_an_unknown_backend_fails_with_its_code(config: Config) -> None:
+    [result] = run_self_tests(_with_devices(config, camera="usb:0"), ["camera"])
     assert result.outcome is Outcome.FAIL and result.error_code == "CFG-010"
-    assert "opencv" in result.detail and "有误" in result.detail_zh
+    assert "usb" in result.detail and "有误" in result.detail_zh
