@@ -455,9 +455,10 @@ class CentralStore(MigratedDatabase):
                 raise PartyAlreadyMarriedError(person=_person_label(party))
 
         received_at = self._clock().astimezone(UTC)
-        certificate_no = _next_certificate_no(conn, "J", request.office_code, request.registered_on.year)
-        _claim(
+        certificate_no = _claim_with_certificate(
             conn,
+            "J",
+            request.registered_on.year,
             reg_uuid=request.reg_uuid,
             kind="marriage",
             office_code=request.office_code,
@@ -465,9 +466,7 @@ class CentralStore(MigratedDatabase):
             payload_sha256=request.payload_sha256,
             device_mode=request.device_mode,
             received_at=received_at,
-            certificate_no=certificate_no,
         )
-        _insert_certificate(conn, certificate_no, request.reg_uuid)
         marriage_id = str(uuid.uuid4())
         try:
             conn.execute(
@@ -664,9 +663,10 @@ class CentralStore(MigratedDatabase):
             if _registration_exists(conn, reg_uuid):
                 return _resent_divorce_ack(conn, reg_uuid, payload)
             received_at = self._clock().astimezone(UTC)
-            certificate_no = _next_certificate_no(conn, "L", office_code, registered_on.year)
-            _claim(
+            certificate_no = _claim_with_certificate(
                 conn,
+                "L",
+                registered_on.year,
                 reg_uuid=reg_uuid,
                 kind="divorce_registration",
                 office_code=office_code,
@@ -674,7 +674,6 @@ class CentralStore(MigratedDatabase):
                 payload_sha256=payload,
                 device_mode=device_mode,
                 received_at=received_at,
-                certificate_no=certificate_no,
             )
             # The precondition is the update's own WHERE clause: of two counters
             # completing one application at once, the second finds it no longer pending.
@@ -690,7 +689,6 @@ class CentralStore(MigratedDatabase):
             ).scalar()
             if marriage_id is None:
                 raise _ApplicationNotOpen()
-            _insert_certificate(conn, certificate_no, reg_uuid)
             conn.execute(
                 insert(DivorceCompletionRow).values(
                     app_uuid=app_uuid,
@@ -1009,11 +1007,10 @@ class CentralStore(MigratedDatabase):
                 log.info("reissue %s of %s refused", request.reissue_uuid, request.original_certificate_no)
                 raise ReissueRefusedError(reason=refusal)
             received_at = self._clock().astimezone(UTC)
-            certificate_no = _next_certificate_no(
-                conn, request.reissue_kind, request.office_code, request.issued_on.year
-            )
-            _claim(
+            certificate_no = _claim_with_certificate(
                 conn,
+                request.reissue_kind,
+                request.issued_on.year,
                 reg_uuid=request.reissue_uuid,
                 kind="reissue",
                 office_code=request.office_code,
@@ -1021,9 +1018,7 @@ class CentralStore(MigratedDatabase):
                 payload_sha256=request.payload_sha256,
                 device_mode=request.device_mode,
                 received_at=received_at,
-                certificate_no=certificate_no,
             )
-            _insert_certificate(conn, certificate_no, request.reissue_uuid)
             conn.execute(
                 insert(CertificateReissueRow).values(
                     reg_uuid=request.reissue_uuid,
@@ -1384,6 +1379,16 @@ def _claim(conn: Connection, **values: Any) -> None:
     )
     if conn.execute(claim).first() is None:
         raise _ClaimedMeanwhile()
+
+
+def _claim_with_certificate(conn: Connection, certificate_kind: str, year: int, **registration: Any) -> str:
+    """Allocates the next certificate number of the office and year, claims the
+    registration row carrying it and records the certificate: the common step of every
+    transaction that issues a certificate (J, L, BJ, BL). Returns the number."""
+    certificate_no = _next_certificate_no(conn, certificate_kind, registration["office_code"], year)
+    _claim(conn, **registration, certificate_no=certificate_no)
+    _insert_certificate(conn, certificate_no, registration["reg_uuid"])
+    return certificate_no
 
 
 def _stored_registration(conn: Connection, reg_uuid: str, kind: str, payload_sha256: str) -> Any:
