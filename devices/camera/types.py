@@ -21,6 +21,7 @@ class DocumentClass(enum.StrEnum):
     ARCHIVE_COPY = "archive_copy"  # 加盖查档专用章的结婚登记档案复印件
     SINGLE_PHOTO = "single_photo"  # 单人 2 寸照片 (离婚证 reissue)
     RECEIPT = "receipt"  # 离婚登记申请受理回执单, read for its QR code
+    LIVE_FACE = "live_face"  # the person at the counter, for the 人证合一 face check
     OTHER = "other"
 
 
