@@ -78,6 +78,8 @@ class RulesConfig(_Section):
     residence_permit_scope: Literal["prefecture", "county", "province"] = "prefecture"  # item 2
     weekends_are_rest_days: bool = True  # item 7
     intra_province_schemes: list[str] = Field(default_factory=list, description="province codes, item 4")
+    # Provinces that require 人证合一 by face comparison for every party (C-ID-FACE).
+    face_check_required: bool = False
 
     @field_validator("intra_province_schemes")
     @classmethod

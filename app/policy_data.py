@@ -118,6 +118,7 @@ def rule_settings(config: Config) -> RuleSettings:
         residence_permit_scope=ResidencePermitScope(rules.residence_permit_scope),
         weekends_are_rest_days=rules.weekends_are_rest_days,
         intra_province_schemes=frozenset(rules.intra_province_schemes),
+        face_check_required=rules.face_check_required,
     )
 
 

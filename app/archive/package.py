@@ -83,7 +83,7 @@ def _case_record(case: MarriageCase) -> dict[str, Any]:
         ],
         # Divorce and reissue facts (marriage and application on record, interviews,
         # agreement, reissued certificate), as the local store keeps them.
-        "details": json.loads(details_json(case.divorce, case.reissue) or "null"),
+        "details": json.loads(details_json(case) or "null"),
     }
 
 

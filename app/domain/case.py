@@ -120,6 +120,38 @@ class Signature:
 
 
 @dataclass(frozen=True, slots=True)
+class FaceCheck:
+    """人证合一: the face of the person at the counter against the photo of the document
+    just read (the card's chip photo, a passport's DG2), by the configured matcher.
+
+    `distance`/`threshold` are the matcher's (None: no comparison could run, e.g. no
+    photo on the document, and the registrar compared by eye). A result the registrar
+    sets aside carries the supervisor who approved it and why."""
+
+    role: Role
+    person_key: str  # whose document photo: a check of a card read before does not count
+    checked_at: datetime
+    model: str  # backend and model, "" when no comparison ran
+    distance: float | None
+    threshold: float | None
+    live_document_id: str | None = None  # the live_face CapturedDocument, kept as evidence
+    override_by: str = ""
+    override_reason: str = ""
+
+    @property
+    def matched(self) -> bool:
+        return self.distance is not None and self.threshold is not None and self.distance <= self.threshold
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.override_by.strip() and self.override_reason.strip())
+
+    @property
+    def accepted(self) -> bool:
+        return self.matched or self.overridden
+
+
+@dataclass(frozen=True, slots=True)
 class RuleOutcome:
     """A rule decision as stored with the case (see app.rules.results.RuleResult)."""
 
@@ -166,6 +198,10 @@ class MarriageCase:
     divorce: DivorceDetails | None = None
     reissue: ReissueDetails | None = None
     form_signatures: tuple[Signature, ...] = ()  # at most one per (form, role)
+    face_checks: tuple[FaceCheck, ...] = ()  # the latest per role counts
+
+    def face_check_for(self, role: Role) -> FaceCheck | None:
+        return next((c for c in reversed(self.face_checks) if c.role is role), None)
 
     def signature_for(self, form: SignedForm, role: Role) -> Signature | None:
         return next((s for s in self.form_signatures if s.form == form and s.role is role), None)

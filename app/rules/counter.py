@@ -1,7 +1,8 @@
 """The marriage case at the counter, judged: the engine's legal rules on the case as
 captured so far, plus the checks only the counter can make (domain.md §7): the joint
 photo (C-M-PHOTO), the declarations signed in front of the registrar (C-M-DECL) and
-the registrar's finding on free will (C-M-VOL)."""
+the registrar's finding on free will (C-M-VOL); for every business, the face check
+(C-ID-FACE)."""
 
 from __future__ import annotations
 
@@ -74,11 +75,46 @@ def check_voluntariness(case: MarriageCase) -> RuleResult:
     )
 
 
+def check_faces(case: MarriageCase, required: bool) -> list[RuleResult]:
+    """C-ID-FACE, 人证合一 for each party read: a mismatch the supervisor has not set
+    aside blocks the case wherever a check was made; a missing check blocks only where
+    the province requires the check (RuleSettings.face_check_required)."""
+    results: list[RuleResult] = []
+    for role, party in sorted(case.parties.items()):
+        name = party.identity.name
+        check = case.face_check_for(role)
+        if check is not None and check.person_key != party.identity.person_key:
+            check = None  # made for a card read before this one
+        if check is None:
+            if required:
+                results.append(RuleResult("C-ID-FACE", False, f"尚未对{name}进行人证核验（现场人像与证件照片比对）",
+                                          role, Consequence.CANNOT_ACCEPT))
+            continue
+        if check.distance is None or check.threshold is None:
+            compared = "比对未能进行"
+        else:
+            sign = "≤" if check.matched else ">"
+            compared = f"比对差异 {check.distance:.2f} {sign} 阈值 {check.threshold:.2f}"
+        if check.overridden:
+            approved = f"经主管{check.override_by}当面核实确认（{check.override_reason}）"
+            results.append(RuleResult("C-ID-FACE", True, f"{name}人证核验：{compared}；{approved}", role))
+        elif check.matched:
+            results.append(RuleResult("C-ID-FACE", True, f"{name}人证核验通过（{compared}）", role))
+        else:
+            results.append(RuleResult(
+                "C-ID-FACE", False,
+                f"{name}现场人像与证件照片比对不一致（{compared}）：请重新比对，或由主管当面核实后放行并写明理由",
+                role, Consequence.CANNOT_ACCEPT,
+            ))
+    return results
+
+
 def marriage_case_results(
     case: MarriageCase, on: date, office_kind: OfficeKind, context: RulesContext
 ) -> list[RuleResult]:
     """The engine's results for the case, then the counter's own checks."""
     results = list(decide(application_from(case, on, office_kind), context).results)
+    results += check_faces(case, context.settings.face_check_required)
     if len(case.parties) == 2:
         results += [check_joint_photo(case), check_declarations(case), check_voluntariness(case)]
     return results

@@ -27,7 +27,7 @@ from app.domain.divorce import (
     SignedForm,
     agreement_text,
 )
-from app.rules.counter import applicant_from
+from app.rules.counter import applicant_from, check_faces
 from app.rules.engine import RulesContext, decide
 from app.rules.model import (
     Applicant,
@@ -412,7 +412,8 @@ def business_case_results(
     first, then the counter's. A withdrawal or registration whose application is not
     found yet has no verdict: the counter's checks ask for the receipt."""
     needs_application = case.business in (Business.DIVORCE_WITHDRAWAL, Business.DIVORCE_REGISTRATION)
+    faces = check_faces(case, context.settings.face_check_required)
     if needs_application and (case.divorce is None or case.divorce.application is None):
-        return None, counter_results(case)
+        return None, [*faces, *counter_results(case)]
     judged = verdict(case, on, office_kind, context)
-    return judged, [*judged.results, *counter_results(case)]
+    return judged, [*judged.results, *faces, *counter_results(case)]

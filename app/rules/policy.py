@@ -113,3 +113,6 @@ class RuleSettings:
     residence_permit_scope: ResidencePermitScope = ResidencePermitScope.PREFECTURE  # §0.1 item 2
     weekends_are_rest_days: bool = True  # §0.1 item 7
     intra_province_schemes: frozenset[str] = field(default_factory=frozenset)  # enabled provinces, §0.1 item 4
+    # 人证合一 by face comparison is provincial practice, not national law: where the
+    # province requires it, no case is accepted without a check (C-ID-FACE).
+    face_check_required: bool = False

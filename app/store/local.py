@@ -381,7 +381,7 @@ def _case_row(case: MarriageCase) -> dict[str, Any]:
         "registration_uuid": case.registration_uuid,
         "central_error": case.central_error,
         "title": case.title,
-        "details": details_json(case.divorce, case.reissue),
+        "details": details_json(case),
     }
 
 
@@ -792,7 +792,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         )
         for row in _rows(conn, _FORM_SIGNATURE, case_id, "form", "role")
     )
-    divorce, reissue = details_from_json(case.details)
+    divorce, reissue, face_checks = details_from_json(case.details)
     return MarriageCase(
         case_id=case.case_id,
         office_code=case.office_code,
@@ -816,4 +816,5 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         divorce=divorce,
         reissue=reissue,
         form_signatures=form_signatures,
+        face_checks=face_checks,
     )

@@ -16,7 +16,6 @@ archive package goes through the outbox like a marriage's.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,7 +28,6 @@ from app.central.errors import CentralStateError
 from app.config import Config
 from app.domain.case import (
     Business,
-    CapturedDocument,
     CaseStatus,
     DeviceMode,
     MarriageCase,
@@ -52,10 +50,12 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind, Verdict
 from app.rules.results import RuleResult, refusal_grounds
+from app.workflow.capture import captured_document, with_face_check, with_face_override
 from app.workflow.clock import Clock, today
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
 from devices.camera.types import CapturedImage
+from devices.face.types import FaceComparison
 from devices.id_reader.types import IdentityRecord
 from devices.signature_pad.types import SignatureCapture
 
@@ -185,19 +185,21 @@ class BusinessWorkflow:
 
     def add_document(self, case: MarriageCase, image: CapturedImage, document_class: str) -> MarriageCase:
         self._require_open(case)
-        document = CapturedDocument(
-            document_id=uuid.uuid4().hex,
-            document_class=document_class,
-            image_png=image.image_png,
-            sha256=hashlib.sha256(image.image_png).hexdigest(),
-            captured_at=image.captured_at,
-            device_name=image.device_name,
-        )
+        document = captured_document(image, document_class)
         return self._save(case, documents=(*case.documents, document))
 
     def remove_document(self, case: MarriageCase, document_id: str) -> MarriageCase:
         self._require_open(case)
         return self._save(case, documents=tuple(d for d in case.documents if d.document_id != document_id))
+
+    def check_face(self, case: MarriageCase, role: Role, live: CapturedImage, result: FaceComparison) -> MarriageCase:
+        """人证合一 (app.workflow.capture)."""
+        self._require_open(case)
+        return self._save(with_face_check(case, role, live, result, self.clock.now()))
+
+    def override_face_check(self, case: MarriageCase, role: Role, supervisor: str, reason: str) -> MarriageCase:
+        self._require_open(case)
+        return self._save(with_face_override(case, role, supervisor, reason, self.clock.now()))
 
     def form_text(self, case: MarriageCase, form: SignedForm, role: Role) -> str:
         """What the pad shows and the party signs."""

@@ -21,7 +21,6 @@ from app.central.types import MarriageRegistrationRequest
 from app.config import Config
 from app.domain.case import (
     STEP_ORDER,
-    CapturedDocument,
     CaseStatus,
     DeviceMode,
     MarriageCase,
@@ -44,9 +43,11 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind
 from app.rules.results import Consequence, RuleResult, refusal_grounds
+from app.workflow.capture import captured_document, with_face_check, with_face_override
 from app.workflow.clock import Clock, today
 from app.workflow.ports import CaseRepository, CentralRegistry
 from devices.camera.types import CapturedImage
+from devices.face.types import FaceComparison
 from devices.id_reader.types import CardType, IdentityRecord
 from devices.signature_pad.types import SignatureCapture
 
@@ -61,7 +62,7 @@ _DOC_TYPES = {
 
 # Rules decided at the identify page (C-M-PARTIES is the counter check of M-006: both
 # parties present in person, two different cards).
-IDENTIFY_RULES = frozenset({"C-ID-1", "C-M-PARTIES", "C-M-SEX", "C-M-AGE", "C-M-SPOUSE", "C-M-REG"})
+IDENTIFY_RULES = frozenset({"C-ID-1", "C-ID-FACE", "C-M-PARTIES", "C-M-SEX", "C-M-AGE", "C-M-SPOUSE", "C-M-REG"})
 
 # Which rules must pass before the case may enter each step.
 STEP_GATES: dict[MarriageStep, frozenset[str]] = {
@@ -215,14 +216,7 @@ class MarriageWorkflow:
 
     def add_document(self, case: MarriageCase, image: CapturedImage, document_class: str) -> MarriageCase:
         self._require_open(case)
-        document = CapturedDocument(
-            document_id=uuid.uuid4().hex,
-            document_class=document_class,
-            image_png=image.image_png,
-            sha256=hashlib.sha256(image.image_png).hexdigest(),
-            captured_at=image.captured_at,
-            device_name=image.device_name,
-        )
+        document = captured_document(image, document_class)
         if document_class == JOINT_PHOTO:  # one joint photo per case: the newest wins
             kept = tuple(d for d in case.documents if d.document_class != JOINT_PHOTO)
         else:
@@ -233,6 +227,15 @@ class MarriageWorkflow:
         self._require_open(case)
         kept = tuple(d for d in case.documents if d.document_id != document_id)
         return self._evaluate_and_save(replace(case, documents=kept))
+
+    def check_face(self, case: MarriageCase, role: Role, live: CapturedImage, result: FaceComparison) -> MarriageCase:
+        """人证合一: records the matcher's comparison of the live face with the card photo."""
+        self._require_open(case)
+        return self._evaluate_and_save(with_face_check(case, role, live, result, self.clock.now()))
+
+    def override_face_check(self, case: MarriageCase, role: Role, supervisor: str, reason: str) -> MarriageCase:
+        self._require_open(case)
+        return self._evaluate_and_save(with_face_override(case, role, supervisor, reason, self.clock.now()))
 
     def declaration_text(self, case: MarriageCase, role: Role) -> str:
         other = Role.B if role is Role.A else Role.A
