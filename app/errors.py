@@ -84,6 +84,33 @@ class LocalStoreError(AppError):
     exit_code = 3
 
 
+class DatabaseUpgradeError(AppError):
+    """Upgrading a SQLite database (the local store, the embedded central store) to this
+    version's schema failed; the backup taken just before was restored (app.store.upgrade)."""
+
+    code = "LOC-002"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The database {database} could not be upgraded to schema {target} ({detail}). It was restored "
+        "from the backup to schema {revision}: nothing was lost. The backup is kept at {backup}. "
+        "Contact IT support.",
+    )
+    exit_code = 3
+
+
+class DatabaseRestoreError(AppError):
+    """The upgrade failed and putting the backup back failed too: the file may be damaged."""
+
+    code = "LOC-003"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The database {database} could not be upgraded to schema {target} ({detail}), and restoring "
+        "its backup failed too ({restore_detail}). Stop using this counter: IT must restore the backup "
+        "{backup} with the program closed.",
+    )
+    exit_code = 3
+
+
 class WorkflowError(AppError):
     code = "WF-001"
     template = QT_TRANSLATE_NOOP("AppError", "This step cannot be done now: {reason}")

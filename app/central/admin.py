@@ -39,8 +39,8 @@ from app.store.engine import (
     describe_db_error,
     dialect_insert,
     make_engine,
-    run_migrations,
 )
+from app.store.upgrade import upgrade_with_backup
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +182,15 @@ def _admin_guard(action: str) -> Iterator[None]:
 
 
 def _migrate(engine: Engine) -> list[str]:
+    """A SQLite file is backed up first and restored if the upgrade fails (app.store.upgrade);
+    a PostgreSQL database is IT's to back up (pg_dump) before `central migrate`."""
     with _admin_guard("migrate"):
-        run_migrations(engine, MIGRATIONS_DIR)
+        report = upgrade_with_backup(engine, MIGRATIONS_DIR, version_table=VERSION_TABLE)
     where = make_url(engine.url).render_as_string(hide_password=True)
-    return [f"central schema at revision {schema_head()} ({where})"]
+    lines = [f"central schema at revision {schema_head()} ({where})"]
+    if report is not None and report.backup is not None:
+        lines.append(f"backup of schema {report.from_revision} taken before the upgrade: {report.backup}")
+    return lines
 
 
 def _quote(conn: Connection, identifier: str) -> str:

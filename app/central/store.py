@@ -118,9 +118,9 @@ from app.store.engine import (
     make_engine,
     read_transaction,
     retry_transaction,
-    run_migrations,
     sqlstate_of,
 )
+from app.store.upgrade import upgrade_with_backup
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -211,6 +211,7 @@ class CentralStore(MigratedDatabase):
     """
 
     migrations_dir = MIGRATIONS_DIR
+    version_table = VERSION_TABLE
 
     def __init__(
         self,
@@ -269,7 +270,9 @@ class CentralStore(MigratedDatabase):
             log.warning("central schema is at revision %s, newer than this counter's %s", current, head)
             return
         try:
-            run_migrations(engine, MIGRATIONS_DIR)
+            # The embedded SQLite registry is backed up first and restored if the upgrade
+            # fails (DatabaseUpgradeError); a server database is IT's (`central migrate`).
+            upgrade_with_backup(engine, MIGRATIONS_DIR, version_table=VERSION_TABLE)
         except SQLAlchemyError as exc:
             if sqlstate_of(exc) != "42501":  # insufficient_privilege
                 raise

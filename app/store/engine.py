@@ -247,8 +247,10 @@ def describe_db_error(exc: BaseException) -> str:
 def run_migrations(
     engine_or_url: Engine | str,
     script_location: str | Path,
+    revision: str = "head",
 ) -> None:
-    """Upgrades the database to the newest revision found in `script_location`.
+    """Upgrades the database to the newest revision found in `script_location` (or to
+    `revision`: scripts/make_fixture_dbs.py builds databases of released schemas).
 
     The Alembic configuration is built here, not read from an alembic.ini, so the
     installed application migrates itself on open. The whole upgrade runs in one
@@ -265,7 +267,7 @@ def run_migrations(
         config.set_main_option("path_separator", "os")
         with engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
     finally:
         if isinstance(engine_or_url, str):
             engine.dispose()
@@ -314,9 +316,13 @@ def migration_environment(target_metadata: MetaData, *, version_table: str = "al
 class MigratedDatabase:
     """A database opened on demand and migrated to its newest schema: the shared life
     cycle of the local and the central store. Subclasses name their migrations and
-    turn failures into their own coded errors in `_guard`."""
+    turn failures into their own coded errors in `_guard`.
+
+    A SQLite file at an older schema is backed up before it is migrated and restored if
+    the migration fails (app.store.upgrade: DatabaseUpgradeError, LOC-002)."""
 
     migrations_dir: Path
+    version_table = "alembic_version"
 
     def __init__(self, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self._url = url
@@ -330,11 +336,16 @@ class MigratedDatabase:
             engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms)
         try:
             with self._guard("open"):
-                run_migrations(engine, self.migrations_dir)
+                self._upgrade(engine)
         except BaseException:
             engine.dispose()
             raise
         self._engine = engine
+
+    def _upgrade(self, engine: Engine) -> None:
+        from app.store.upgrade import upgrade_with_backup  # it builds on this module
+
+        upgrade_with_backup(engine, self.migrations_dir, version_table=self.version_table)
 
     def close(self) -> None:
         if self._engine is not None:

@@ -45,6 +45,7 @@ from app.errors import LocalStoreError
 from app.store.details import details_from_json, details_json
 from app.store.engine import MigratedDatabase, describe_db_error, read_transaction
 from app.store.models import LocalBase
+from app.store.upgrade import backup_sqlite
 from app.sync.types import ArchiveFileRecord, OutboxEntry, OutboxItem, OutboxKind, OutboxState
 
 log = logging.getLogger(__name__)
@@ -313,29 +314,12 @@ class LocalStore(MigratedDatabase):
         replaces a good one.
         """
         target = Path(path)
-        partial = target.with_name(target.name + ".partial")
         engine = self._engine_or_fail()
-        try:
-            with self._guard("backup"):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                partial.unlink(missing_ok=True)
-                with engine.connect() as conn:
-                    source = conn.connection.driver_connection
-                    if not isinstance(source, sqlite3.Connection):
-                        raise LocalStoreError(detail="backup: the local store is not a SQLite database")
-                    copy = sqlite3.connect(partial, isolation_level=None)
-                    try:
-                        source.backup(copy)
-                        # The copy is a standalone file, without -wal/-shm companions.
-                        copy.execute("PRAGMA journal_mode=DELETE").close()
-                        check = [str(row[0]) for row in copy.execute("PRAGMA integrity_check").fetchall()]
-                    finally:
-                        copy.close()
-                if check != ["ok"]:
-                    raise LocalStoreError(detail=f"backup: integrity_check of the copy failed: {check[:3]}")
-                os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        with self._guard("backup"), engine.connect() as conn:
+            source = conn.connection.driver_connection
+            if not isinstance(source, sqlite3.Connection):
+                raise LocalStoreError(detail="backup: the local store is not a SQLite database")
+            backup_sqlite(source, target)
         log.info("local store backed up to %s", target)
         return target
 
