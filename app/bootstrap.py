@@ -44,7 +44,7 @@ from app.workflow.reissue import ReissueWorkflow
 from devices import registry
 from devices.base import Device
 from devices.errors import DeviceError
-from devices.registry import OpenSessions, open_device
+from devices.registry import OpenSessions, open_device, opened_by_gui
 from devices.sim.common import CentralFaultTable
 from devices.sim.scenario import CentralFaultKind, CentralOperation, CentralSpec, Scenario
 
@@ -312,6 +312,8 @@ def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
     sessions = OpenSessions(keep_personal_data=config.devices.record_keeps_personal_data)
     for kind in counter_device_kinds(config):
         spec = getattr(config.devices, kind)
+        if opened_by_gui(kind, spec):
+            continue  # ui.app opens it in the counter's window
         try:
             device = open_device(kind, spec, base_dir=resources_dir().parent, sessions=sessions)
         except DeviceError as error:

@@ -2,34 +2,44 @@
 
 A video (MJPG .avi, written to a temporary folder) of an A4 page carrying a receipt
 QR code, sliding in and lying still, is played through OpenCvCamera as fast as it
-decodes. Every frame: preview conversion (BGR -> RGB, what Qt would display), page
-detection, sharpness and the auto-capture state machine; every 5th frame a barcode
-decode with devices.barcode.zxing on a half-size grey image (never full size, never
-every frame). Prints frames per second and CPU time per frame (time.process_time,
-every thread of the process, so the decoder's thread counts too).
+decodes, twice, through the preview's own code (ui/camera_capture.py):
+
+1. every frame: `FramePipeline.step` on the camera's thread, i.e. page detection,
+   sharpness, auto-capture, the display image (downscaled to a 960×540 preview, a
+   QImage that owns its pixels), and the throttled barcode reading (a grey image of the
+   page, at most 960 px wide, every 300 ms of video, decoded on the decoder's thread);
+2. live: the `FrameWorker` thread taking the camera's newest frame whenever it is idle
+   ("latest frame wins"): how many of the camera's frames it processed.
+
+Prints frames per second and CPU time per frame (time.process_time, every thread of the
+process, so the file decoding and the decoder's thread count too).
 
     .venv/bin/python benchmarks/camera_pipeline.py [frames]
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import cv2
 import numpy as np
 import segno
 
 from devices.barcode.zxing import ZxingBarcodeDecoder
+from devices.camera.live import BarcodeWatcher, PageTracker
 from devices.camera.opencv_camera import Frame, OpenCvCamera
-from devices.camera.page_detect import AutoCapture, find_page, order_corners, sharpness
+from devices.camera.page_detect import AutoCapture, order_corners
+from ui.camera_capture import CaptureSettings, FramePipeline, FrameWorker
 
 W, H, FPS = 1920, 1080, 30
 RECEIPT_NO = "LH110101-2026-000123"
-DECODE_EVERY = 5
-DECODE_WIDTH = 960
+VIEW = (960, 540)
 
 
 def _page() -> np.ndarray:
@@ -71,62 +81,81 @@ def _write_video(path: Path, frames: int) -> None:
     writer.release()
 
 
-def main(frames: int = 90) -> None:
+def every_frame(path: Path) -> None:
     decoder = ZxingBarcodeDecoder()
     auto = AutoCapture(stable_ms=500, motion_fraction=0.01, min_sharpness=150)
-    stats = {"found": 0, "decoded": 0, "decodes": 0, "fired": 0}
-    times = {"preview": 0.0, "detect": 0.0, "decode": 0.0}
+    pipeline = FramePipeline(PageTracker(auto), BarcodeWatcher(decoder))
+    pipeline.view = VIEW
+    stats = {"found": 0, "fired": 0, "decoded": 0}
+    step_s = 0.0
 
     def process(frame: Frame) -> None:
+        nonlocal step_s
         t0 = time.perf_counter()
-        cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # what the preview hands to Qt
-        t1 = time.perf_counter()
-        corners = find_page(frame.image)
-        score = sharpness(frame.image, corners) if corners is not None else 0.0
-        stats["found"] += corners is not None
-        stats["fired"] += auto.feed(corners, score, frame.timestamp_ms)
-        t2 = time.perf_counter()
-        if frame.index % DECODE_EVERY == 0:
-            gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
-            small = cv2.resize(gray, (DECODE_WIDTH, DECODE_WIDTH * H // W), interpolation=cv2.INTER_AREA)
-            png = cv2.imencode(".png", small, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes()
-            codes = decoder.decode(png).result(timeout=10)
-            stats["decodes"] += 1
-            stats["decoded"] += any(c.text == RECEIPT_NO for c in codes)
-        t3 = time.perf_counter()
-        times["preview"] += t1 - t0
-        times["detect"] += t2 - t1
-        times["decode"] += t3 - t2
+        analysis, _preview = pipeline.step(frame)
+        assert pipeline.watcher is not None
+        stats["decoded"] += any(c.text == RECEIPT_NO for c in pipeline.watcher.take_new())
+        step_s += time.perf_counter() - t0
+        stats["found"] += analysis.corners is not None
+        stats["fired"] += analysis.fired
 
+    camera = OpenCvCamera(path, width=W, height=H, fps=FPS, realtime=False)
+    camera.frame_did_arrive.connect(process)
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        camera.start()
+        camera.ended.wait(300)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        latest = camera.latest_frame()
+        count = latest.index + 1 if latest else 0
+    finally:
+        camera.close()
+        decoder.close()
+    if not count:
+        sys.exit("no frames were read")
+    assert pipeline.watcher is not None
+    print(f"1. every frame: {count} frames {W}x{H} from an MJPG file, preview {VIEW[0]}x{VIEW[1]}")
+    print(f"  frames per second: {count / wall:.1f} (file decode included)")
+    print(f"  CPU time per frame: {cpu / count * 1000:.1f} ms (all threads)")
+    print(f"  FramePipeline.step wall per frame: {step_s / count * 1000:.1f} ms; "
+          f"video read + rest {(wall - step_s) / count * 1000:.1f} ms")
+    print(f"  page found {stats['found']}/{count}, auto-capture fired {stats['fired']}x, "
+          f"barcode decodes {pipeline.watcher.decodes} (QR reported {stats['decoded']}x)")
+
+
+def live(path: Path) -> None:
+    decoder = ZxingBarcodeDecoder()
+    camera = OpenCvCamera(path, width=W, height=H, fps=FPS, realtime=False)
+    worker = FrameWorker(camera, decoder, settings=CaptureSettings(stable_ms=500, min_sharpness=150))
+    worker.set_view_size(*VIEW)
+    codes: list[str] = []
+    worker.code_seen.connect(lambda text, _symbology: codes.append(text))  # direct: no event loop here
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        camera.start()
+        worker.start()
+        camera.ended.wait(300)
+        time.sleep(0.1)  # the last frame
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        worker.stop(wait=True)
+        latest = camera.latest_frame()
+        count = latest.index + 1 if latest else 0
+    finally:
+        worker.stop(wait=True)
+        camera.close()
+        decoder.close()
+    processed = worker.processed
+    print(f"2. live worker (latest frame wins): camera {count / wall:.1f} frames/s, "
+          f"worker processed {processed}/{count} ({processed / wall:.1f}/s)")
+    print(f"  CPU time per camera frame: {cpu / max(1, count) * 1000:.1f} ms (all threads)")
+
+
+def main(frames: int = 90) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pipeline.avi"
         _write_video(path, frames)
-        camera = OpenCvCamera(path, width=W, height=H, fps=FPS, realtime=False)
-        camera.frame_did_arrive.connect(process)
-        try:
-            wall, cpu = time.perf_counter(), time.process_time()
-            camera.start()
-            camera.ended.wait(300)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            count = (camera.latest_frame().index + 1) if camera.latest_frame() else 0
-        finally:
-            camera.close()
-            decoder.close()
-    if not count:
-        sys.exit("no frames were read")
-    print(f"{count} frames {W}x{H} from an MJPG file, barcode decode every {DECODE_EVERY}th at {DECODE_WIDTH} px")
-    print(f"  frames per second: {count / wall:.1f} (file decode included)")
-    print(f"  CPU time per frame: {cpu / count * 1000:.1f} ms (all threads)")
-    print(
-        "  wall per frame: "
-        + ", ".join(f"{k} {v / count * 1000:.1f} ms" for k, v in times.items())
-        + f", per decode {times['decode'] / max(1, stats['decodes']) * 1000:.1f} ms"
-        + f", video read + rest {(wall - sum(times.values())) / count * 1000:.1f} ms"
-    )
-    print(
-        f"  page found {stats['found']}/{count}, auto-capture fired {stats['fired']}x, "
-        f"QR decoded {stats['decoded']}/{stats['decodes']}"
-    )
+        every_frame(path)
+        live(path)
 
 
 if __name__ == "__main__":

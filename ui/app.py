@@ -7,11 +7,13 @@ import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
-from app.bootstrap import build_services
+from app.bootstrap import CounterServices, build_services
 from app.config import Config
+from devices.registry import opened_by_gui
 from ui.fonts import load_bundled_fonts
 from ui.i18n import error_text, install_translators
 
@@ -49,6 +51,25 @@ def install_exception_hook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
+def open_gui_devices(services: CounterServices) -> None:
+    """Opens the devices that live in the counter's window (devices.registry.opened_by_gui):
+    the Qt pen signature pad ("pen:") in its own non-modal window, on the second screen
+    when there is one (a pen display is usually the counter's second monitor)."""
+    spec = services.config.devices.signature_pad
+    if not opened_by_gui("signature_pad", spec) or "signature_pad" in services.devices:
+        return
+    from ui.pen_signature import QtPenSignaturePad
+
+    host = QDialog()
+    host.setWindowTitle(QCoreApplication.translate("PenSignature", "Signature"))
+    screens = QGuiApplication.screens()
+    if len(screens) > 1:
+        host.setScreen(screens[1])
+        host.move(screens[1].availableGeometry().topLeft())
+    services.devices["signature_pad"] = QtPenSignaturePad(host, name=QCoreApplication.translate(
+        "PenSignature", "Pen signature"))
+
+
 def run_gui(config: Config) -> int:
     from ui.main_window import MainWindow
 
@@ -56,6 +77,7 @@ def run_gui(config: Config) -> int:
     services = build_services(config)
     window: MainWindow | None = None
     try:
+        open_gui_devices(services)
         window = MainWindow(services)
         install_exception_hook(window)
         window.show()

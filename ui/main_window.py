@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import CounterServices, default_output_dir
+from app.central.types import CERTIFICATE_NO_PATTERN
 from app.domain.case import (
     STEP_ORDER,
     Business,
@@ -59,14 +62,19 @@ from devices.barcode.base import BarcodeDecoder
 from devices.barcode.types import Barcode
 from devices.base import Device
 from devices.camera.base import DocumentCamera
+from devices.camera.joint_photo import JointPhotoCheck, standard_joint_photo
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import DeviceError
+from devices.face.base import FaceMatcher
+from devices.face.types import FaceComparison
 from devices.id_reader.base import IdReader
 from devices.id_reader.pcsc.reader import PcscIdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
 from ui.bridge import OpRunner
+from ui.camera_capture import DocumentCaptureDialog, LiveCamera
 from ui.diagnostics import DiagnosticsPanel
+from ui.face_check import FaceOverrideDialog
 from ui.i18n import error_text
 from ui.pages.base import CasePage
 from ui.pages.business import BusinessPage, ReceiptBox, application_status_text, set_button_text
@@ -89,6 +97,7 @@ from ui.qa_console import TOGGLE_KEY as QA_CONSOLE_KEY
 from ui.qa_console import QaConsoleDock, QaScript
 from ui.qa_console import toggle as toggle_dock
 from ui.sync_panel import SyncPanel
+from ui.wedge_scanner import WedgeScannerFilter
 from ui.widgets import DeviceIndicator
 
 log = logging.getLogger(__name__)
@@ -177,6 +186,15 @@ class MainWindow(QMainWindow):
         self.case: MarriageCase | None = None
         self.ops = OpRunner(self)
         self._step_running = False
+        self.face_dialog: FaceOverrideDialog | None = None  # the open supervisor approval, for tests and QA
+        self.capture_dialog: DocumentCaptureDialog | None = None  # the live camera's, while open
+        # Keyboard-wedge barcode scanners type their codes: recognised app-wide, routed by on_scanned.
+        self.wedge_scanner: WedgeScannerFilter | None = None
+        application = QApplication.instance()
+        if services.config.ui.wedge_scanner and application is not None:
+            self.wedge_scanner = WedgeScannerFilter(self)
+            self.wedge_scanner.scanned.connect(self.on_scanned)
+            application.installEventFilter(self.wedge_scanner)  # removed when the filter is destroyed
         self.setWindowTitle(self.tr("Marriage Registration Counter"))
         self.resize(1280, 800)
 
@@ -546,7 +564,10 @@ class MainWindow(QMainWindow):
         )
 
     def apply_with_device(
-        self, start: Callable[[MarriageCase], Future[R]], then: Callable[[MarriageCase, R], MarriageCase]
+        self,
+        start: Callable[[MarriageCase], Future[R]],
+        then: Callable[[MarriageCase, R], MarriageCase],
+        after: Callable[[MarriageCase], None] | None = None,
     ) -> None:
         """Starts a device operation, then runs the workflow step with its result; no
         thread waits while the person reads a card or signs.
@@ -564,7 +585,7 @@ class MainWindow(QMainWindow):
             if self.case is None or self.case.case_id != case_id:
                 self.statusBar().showMessage(self.tr("Not retried: another case is open now."), 5000)
                 return
-            self.apply_with_device(start, then)
+            self.apply_with_device(start, then, after)
 
         def failed(error: BaseException) -> None:
             self._step_running = False
@@ -577,7 +598,8 @@ class MainWindow(QMainWindow):
             return
         self._step_running = True
         self.ops.run_after(
-            future, lambda result: then(self._latest(case_id), result), self._succeeded(self._step_done), failed
+            future, lambda result: then(self._latest(case_id), result),
+            self._succeeded(self._step_done_then(after)), failed,
         )
 
     @property
@@ -721,7 +743,8 @@ class MainWindow(QMainWindow):
     def _device_names(self) -> dict[str, str]:
         return {"id_reader": self.tr("ID reader"), "camera": self.tr("Camera"),
                 "signature_pad": self.tr("Signature pad"), "barcode": self.tr("Barcode reader"),
-                "printer": self.tr("Printer"), "fingerprint": self.tr("Fingerprint scanner")}
+                "printer": self.tr("Printer"), "fingerprint": self.tr("Fingerprint scanner"),
+                "face_matcher": self.tr("Face matcher")}
 
     def _state_look(self, state: DeviceState) -> tuple[str, str]:
         states = {DeviceState.READY: (self.tr("ready"), "#1b7a1b"), DeviceState.BUSY: (self.tr("busy"), "#0b5cad"),
@@ -854,11 +877,121 @@ class MainWindow(QMainWindow):
         self.apply(self.services.workflow.recheck_central)
 
     def capture_document(self, document_class: str) -> None:
+        """F5 / F6: the camera's image of the joint photo or a document. A live camera
+        opens the capture dialog (preview with the page outlined, auto-capture, the
+        registrar confirms the class); the simulated one captures at once."""
         camera = self._device("camera")
-        if isinstance(camera, DocumentCamera):
-            workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
-            self.apply_with_device(lambda _: camera.capture(DocumentClass(document_class)),
-                                   lambda case, image: workflow.add_document(case, image, document_class))
+        if not isinstance(camera, DocumentCamera):
+            return
+        expected = DocumentClass(document_class)
+        if isinstance(camera, LiveCamera):
+            self._open_capture_dialog(camera, expected)
+            return
+        keep, after = self._keep_capture()
+        self.apply_with_device(lambda _: camera.capture(expected), keep, after)
+
+    def _open_capture_dialog(self, camera: LiveCamera, expected: DocumentClass) -> None:
+        decoder = self.services.devices.get("barcode")
+        dialog = DocumentCaptureDialog(camera, decoder if isinstance(decoder, BarcodeDecoder) else None,
+                                       expected=expected, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.document_captured.connect(self._captured)
+        # A receipt's or e-certificate's code in view goes where a scanned one goes.
+        dialog.code_seen.connect(lambda text, _symbology: self.on_scanned(text))
+        self.capture_dialog = dialog
+        dialog.open()
+
+    def _captured(self, image: CapturedImage) -> None:
+        keep, after = self._keep_capture()
+        self.apply(lambda case: keep(case, image), after)
+
+    def _keep_capture(self) -> tuple[Callable[[MarriageCase, CapturedImage], MarriageCase],
+                                     Callable[[MarriageCase], None]]:
+        """How a captured image joins the case, on the worker. The joint photo is
+        checked (two faces, red background, 53:35, sharpness, exposure) and cropped to
+        the standard 626 x 413 px; it is kept either way, and what the check found is
+        shown so the registrar can retake it."""
+        workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
+        found: list[JointPhotoCheck] = []
+
+        def keep(case: MarriageCase, image: CapturedImage) -> MarriageCase:
+            document_class = (image.document_class or DocumentClass.OTHER).value
+            if image.document_class is DocumentClass.JOINT_PHOTO:
+                png, check = standard_joint_photo(image.image_png)
+                found.append(check)
+                image = replace(image, image_png=png, width=check.width, height=check.height, mime="image/png")
+            return workflow.add_document(case, image, document_class)
+
+        def after(_case: MarriageCase) -> None:
+            if found:
+                self._show_photo_check(found[-1])
+
+        return keep, after
+
+    def _show_photo_check(self, check: JointPhotoCheck) -> None:
+        if check.passed:
+            self.statusBar().showMessage(self.tr("Joint photo checked: two faces, red background, 53:35, sharp, "
+                                                 "well exposed."), 8000)
+            return
+        self.error_bar.show_message(self.tr("The joint photo was kept, but its check found: {problems}. Retake it "
+                                            "(F5) unless you are satisfied with it.").format(
+            problems="；".join(check.problems)))
+
+    def check_face(self, role: Role) -> None:
+        """人证合一 (Shift+F2 / Shift+F3): the camera's image of the person at the counter
+        against the photo of the document just read, by the face matcher."""
+        case = self.case
+        party = case.parties.get(role) if case is not None else None
+        if case is None or party is None:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("read this party's ID card first"))))
+            return
+        photo = party.photo_png
+        if not photo:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr(
+                "the document gave no photo to compare with: the supervisor compares by eye (Supervisor approval…)"))))
+            return
+        if "face_matcher" not in self.services.devices and "face_matcher" not in self.services.device_errors:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr(
+                "no face matcher is configured at this counter ([devices] face_matcher): the supervisor compares by "
+                "eye (Supervisor approval…)"))))
+            return
+        camera, matcher = self._device("camera"), self._device("face_matcher")
+        if not isinstance(camera, DocumentCamera) or not isinstance(matcher, FaceMatcher):
+            return
+        workflow = self.workflow_for(case.business)
+        card_changed = self.tr("another card was read during the face check: check the face again")
+
+        def then(case: MarriageCase, found: tuple[CapturedImage, FaceComparison]) -> MarriageCase:
+            current = case.parties.get(role)
+            if current is None or current.photo_png != photo:
+                raise WorkflowError(reason=card_changed)
+            return workflow.check_face(case, role, *found)
+
+        self.apply_with_device(
+            lambda _: both_results(camera.capture(DocumentClass.LIVE_FACE),
+                                   lambda image: matcher.compare(image.image_png, photo)),
+            then,
+        )
+
+    def approve_face(self, role: Role) -> None:
+        """The supervisor sets the face check aside, or compares by eye when no
+        comparison could run; both faces are shown side by side."""
+        case = self.case
+        party = case.parties.get(role) if case is not None else None
+        if case is None or party is None:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("read this party's ID card first"))))
+            return
+        check = case.face_check_for(role)
+        if check is not None and check.person_key != party.identity.person_key:
+            check = None
+        live = next((d.image_png for d in case.documents if check and d.document_id == check.live_document_id), None)
+        dialog = FaceOverrideDialog(party, check, live, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        workflow = self.workflow_for(case.business)
+        dialog.approved.connect(lambda supervisor, reason: self.apply(
+            lambda c: workflow.override_face_check(c, role, supervisor, reason)))
+        self.face_dialog = dialog
+        dialog.open()
 
     def remove_document(self, document_id: str) -> None:
         workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
@@ -915,6 +1048,29 @@ class MainWindow(QMainWindow):
             return
         divorce = self.services.divorce
         self.apply(lambda case: divorce.find_application(case, number))
+
+    def on_scanned(self, text: str) -> None:
+        """A keyboard-wedge scanner read a code (ui.wedge_scanner): a receipt number looks
+        up the divorce application (withdrawal, second visit), a marriage certificate
+        number the marriage (first visit). Anything else lands in the field with focus,
+        with its Enter, exactly as the scanner typed it: nothing scanned is lost."""
+        code = text.strip()
+        business = self.case.business if self.case is not None else None
+        if parse_receipt_no(code) is not None and business in (Business.DIVORCE_WITHDRAWAL,
+                                                                Business.DIVORCE_REGISTRATION):
+            self.find_application(code)
+            return
+        if CERTIFICATE_NO_PATTERN.match(code) and business is Business.DIVORCE_APPLICATION:
+            self.find_marriage(code)
+            return
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and not focus.isReadOnly():
+            focus.insert(text)
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.postEvent(focus, QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r"))
+            return
+        self.statusBar().showMessage(self.tr("Scanned code {code}: nothing on this page takes it.").format(
+            code=code[:40]), 8000)
 
     def scan_receipt(self) -> None:
         """F4: the receipt under the camera, its QR code decoded by the barcode reader,
@@ -1167,6 +1323,11 @@ class MainWindow(QMainWindow):
         self.find_application(receipt_no)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        application = QApplication.instance()
+        if self.wedge_scanner is not None and application is not None:
+            # A closed window (tests open many) must stop taking the application's keys.
+            application.removeEventFilter(self.wedge_scanner)
+            self.wedge_scanner = None
         if self.diagnostics_dock is not None:
             shutdown = getattr(self.diagnostics_dock.widget(), "shutdown", None)
             if callable(shutdown):

@@ -93,7 +93,9 @@ def build_archive_package(case: MarriageCase, forms: Mapping[str, bytes]) -> Arc
         raise ValueError(f"case {case.case_id} is not registered: nothing to archive")
     files: list[ArchiveFile] = []
     for index, document in enumerate(case.documents, start=1):
-        files.append(ArchiveFile.of(f"documents/{index:02d}-{document.document_class}.png", document.image_png))
+        # The camera writes PNG by default, JPEG when configured (devices/camera/document_output.py).
+        suffix = ".jpg" if document.image_png.startswith(b"\xff\xd8") else ".png"
+        files.append(ArchiveFile.of(f"documents/{index:02d}-{document.document_class}{suffix}", document.image_png))
     for role, party in sorted(case.parties.items()):
         if party.photo_png:
             files.append(ArchiveFile.of(f"parties/{role.value}-card-photo.png", party.photo_png))

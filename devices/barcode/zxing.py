@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from devices.barcode.base import BarcodeDecoder
+from devices.barcode.base import BarcodeDecoder, Gray8
 from devices.barcode.image import open_image
 from devices.barcode.types import Barcode
 from devices.errors import DeviceUnavailableError
@@ -33,6 +33,12 @@ class ZxingBarcodeDecoder(BarcodeDecoder):
         # Greyscale: zxing binarises luminance anyway, and "L" sidesteps alpha and
         # palette modes that it would otherwise have to convert itself.
         results = zxingcpp.read_barcodes(image.convert("L"))
+        return tuple(
+            Barcode(text=result.text, symbology=result.format.name) for result in results if result.valid
+        )
+
+    def _do_decode_array(self, gray: Gray8) -> tuple[Barcode, ...]:
+        results = zxingcpp.read_barcodes(self._checked(gray))
         return tuple(
             Barcode(text=result.text, symbology=result.format.name) for result in results if result.valid
         )

@@ -318,3 +318,15 @@ def crop_joint_photo(png: bytes) -> bytes:
     shrink = window.shape[1] >= STANDARD_SIZE[0]
     out = cv2.resize(window, STANDARD_SIZE, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
     return encode_standard_png(np.asarray(out, dtype=np.uint8))
+
+
+def standard_joint_photo(png: bytes) -> tuple[bytes, JointPhotoCheck]:
+    """What the counter keeps of a captured joint photo: the standard crop when both
+    faces are found (a photo already at the standard size stays as it is), else the
+    capture itself; and the check of what is kept, whose problems the registrar sees.
+    Nothing captured is thrown away here: the registrar decides whether to retake."""
+    first = check_joint_photo(png)
+    if first.faces != 2 or (first.width, first.height) == STANDARD_SIZE:
+        return png, first
+    cropped = crop_joint_photo(png)
+    return cropped, check_joint_photo(cropped)

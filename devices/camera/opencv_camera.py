@@ -11,6 +11,10 @@ Backends (notes/devices.md §4): MSMF then DSHOW on Windows (MSMF can take secon
 open; size, fps and MJPG are passed as open parameters, not set() one by one), V4L2
 on Linux, CAP_ANY elsewhere and for files. A camera that stops delivering frames is
 released and reopened with a growing delay; a file ends (or loops, when asked).
+`stop()` pauses grabbing and keeps the capture open: reopening costs seconds on MSMF.
+
+A still (`capture()`) is the page found in the newest frame, flattened and encoded
+with its metadata by devices/camera/document_output.py.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Final
 
@@ -30,7 +33,8 @@ import numpy as np
 
 from devices.base import Device
 from devices.camera.base import DocumentCamera
-from devices.camera.page_detect import Image8, find_page, sharpness, warp_page
+from devices.camera.document_output import OutputSettings, make_document
+from devices.camera.page_detect import Image8, find_page
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import DeviceUnavailableError
 from devices.events import Event
@@ -77,6 +81,7 @@ class OpenCvCamera(DocumentCamera):
         loop: bool = False,
         crop_page: bool = True,
         dpi: int = 200,
+        output: OutputSettings | None = None,
         name: str | None = None,
     ) -> None:
         self.source: int | str = str(source) if isinstance(source, Path) else source
@@ -85,7 +90,7 @@ class OpenCvCamera(DocumentCamera):
         self.realtime = realtime  # files: pace frames at the file's rate (False: as fast as decoded)
         self.loop = loop
         self.crop_page = crop_page
-        self.dpi = dpi
+        self.output = output or OutputSettings(dpi=dpi)  # format, quality, DPI of captured stills
         self.frame_did_arrive: Event[Frame] = Event("camera.frame_did_arrive")
         self.measured_fps = 0.0
         self.ended = threading.Event()  # a file source reached its end
@@ -93,6 +98,7 @@ class OpenCvCamera(DocumentCamera):
         self._latest: Frame | None = None
         self._lock = threading.Lock()
         self._running = False
+        self._generation = 0  # of the grab chain: a stop() and start() leave only one chain
         self._stopping = False
         self._index = 0
         self._failures = 0
@@ -105,11 +111,26 @@ class OpenCvCamera(DocumentCamera):
 
     # --- public ---------------------------------------------------------------------
 
+    @property
+    def dpi(self) -> int:
+        return self.output.dpi
+
+    @property
+    def running(self) -> bool:
+        """Grabbing (started, not stopped, and a file not at its end)."""
+        return self._running
+
     def start(self) -> None:
         """Starts grabbing on the device thread (opens the camera there first)."""
         if not self._running and not self._stopping:
             self._running = True
-            self._thread.submit(self._grab_step)
+            self.ended.clear()
+            self._generation += 1
+            self._thread.submit(self._grab_step, self._generation)
+
+    def stop(self) -> None:
+        """Pauses grabbing after the current frame; the camera stays open. `start()` resumes."""
+        self._running = False
 
     def latest_frame(self) -> Frame | None:
         """The newest frame (any thread); None before the first."""
@@ -177,8 +198,8 @@ class OpenCvCamera(DocumentCamera):
             self._latest = frame
         return frame
 
-    def _grab_step(self) -> None:
-        if self._stopping:
+    def _grab_step(self, generation: int) -> None:
+        if self._stopping or not self._running or generation != self._generation:
             return
         try:
             frame = self._read()
@@ -204,7 +225,7 @@ class OpenCvCamera(DocumentCamera):
                 time.sleep(0.05)
         if not self._stopping:
             with contextlib.suppress(RuntimeError):  # the executor shut down meanwhile
-                self._thread.submit(self._grab_step)
+                self._thread.submit(self._grab_step, generation)
 
     def _release(self) -> None:
         if self._cap is not None:
@@ -217,21 +238,9 @@ class OpenCvCamera(DocumentCamera):
             frame = self._read()
         if frame is None:
             raise DeviceUnavailableError(self.name, detail="no frame from the camera")
-        image = frame.image
-        corners = find_page(image) if self.crop_page else None
-        if corners is not None:
-            image = warp_page(image, corners, dpi=self.dpi)
-        ok, png = cv2.imencode(".png", image)
-        if not ok:
-            raise DeviceUnavailableError(self.name, detail="PNG encoding failed")
-        return CapturedImage(
-            image_png=png.tobytes(),
-            width=int(image.shape[1]),
-            height=int(image.shape[0]),
-            document_class=expected,
-            captured_at=datetime.now(),
-            device_name=self.name,
-            sharpness=sharpness(image),
+        corners = find_page(frame.image) if self.crop_page else None
+        return make_document(
+            frame.image, corners, document_class=expected, device_name=self.name, settings=self.output
         )
 
 

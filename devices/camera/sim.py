@@ -4,6 +4,11 @@ What lies under the camera: a document put there with `present_document` (it sta
 until `remove_document`), otherwise the first scenario document of the class the
 registrar asked for, otherwise the next document in scenario order (cycling), so a
 scripted demo always gets something plausible.
+
+Asked for the live face (人证合一) with nothing laid down, it shows the person whose
+card the simulated ID reader of the same scenario read last: their `live_face`
+document, else their card photo; then the rule above. QA shows an impostor by
+presenting another `live_face` document.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from PIL import Image
 from devices.camera.base import DocumentCamera
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import CaptureQualityError
-from devices.sim.common import SimDevice
+from devices.sim.common import SimDevice, counter_state
 from devices.sim.scenario import DocumentSpec, FaultOperation, Scenario
 
 
@@ -96,6 +101,10 @@ class SimDocumentCamera(SimDevice, DocumentCamera):
         with self._lock:
             if self._presented is not None:
                 return self.scenario.document(self._presented)
+            if expected is DocumentClass.LIVE_FACE:
+                face = self._face_of_last_card()
+                if face is not None:
+                    return face
             if expected is not None:
                 for document in documents:
                     if document.document_class == expected:
@@ -107,3 +116,19 @@ class SimDocumentCamera(SimDevice, DocumentCamera):
             document = documents[self._next_index % len(documents)]
             self._next_index += 1
             return document
+
+    def _face_of_last_card(self) -> DocumentSpec | None:
+        """The live face of the person whose card was read last, or their card photo
+        standing in for it; None when no card was read or the person has neither."""
+        person_id = counter_state(self.scenario).last_card
+        if person_id is None:
+            return None
+        for document in self.scenario.camera.documents:
+            if document.document_class is DocumentClass.LIVE_FACE and document.person == person_id:
+                return document
+        photo = self.scenario.person(person_id).photo
+        if photo is None:
+            return None
+        return DocumentSpec.model_validate(
+            {"id": f"photo:{person_id}", "class": DocumentClass.LIVE_FACE, "image": photo, "person": person_id}
+        )

@@ -27,6 +27,8 @@ class DocumentClass(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CapturedImage:
+    # The encoded image. PNG unless `mime` says otherwise: the name predates JPEG output
+    # (devices/camera/document_output.py) and is kept for the recording format and the store.
     image_png: bytes
     width: int
     height: int
@@ -34,3 +36,10 @@ class CapturedImage:
     captured_at: datetime
     device_name: str
     sharpness: float  # variance of the Laplacian; higher is sharper
+    dpi: int | None = None  # the image's scale when known (a flattened page); also in its metadata
+    mime: str = "image/png"  # or "image/jpeg"
+
+    @property
+    def suffix(self) -> str:
+        """The file name extension of the encoded image (".png", ".jpg")."""
+        return ".jpg" if self.mime == "image/jpeg" else ".png"

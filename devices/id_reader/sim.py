@@ -4,7 +4,8 @@ The reader holds at most one card. `present_card` puts a card on it and the card
 there (every read returns it) until `remove_card`. While the reader is empty, each
 read takes the next card of the scenario's `id_reader.cards` order, as if the next
 party laid their card down and picked it up after the read, so a scripted demo just
-calls `read_card()` again and again. Empty reader and no cards left: NoCardError.
+calls `read_card()` again and again. Empty reader and no cards left: NoCardError. The card photo is the scenario's PNG,
+byte for byte (the simulated face matcher knows a face by its bytes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import ClassVar
 from devices.errors import CardRemovedError, NoCardError
 from devices.id_reader.base import IdReader
 from devices.id_reader.types import IdentityRecord
-from devices.sim.common import SimDevice
+from devices.sim.common import SimDevice, counter_state
 from devices.sim.scenario import FaultOperation, PersonSpec, Scenario
 
 
@@ -81,7 +82,10 @@ class SimIdReader(SimDevice, IdReader):
         with self._lock:
             if self._removals != removals:
                 raise CardRemovedError(self.name)
-        return self._record_for(self.scenario.person(person_id)), person_id
+        record = self._record_for(self.scenario.person(person_id))
+        # The simulated camera shows this person's face when asked for the live face.
+        counter_state(self.scenario).card_read(person_id)
+        return record, person_id
 
     def _record_for(self, person: PersonSpec) -> IdentityRecord:
         photo = self.scenario.resolve(person.photo).read_bytes() if person.photo else None

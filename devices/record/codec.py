@@ -57,6 +57,7 @@ from devices.status import DeviceState
 SPEC_VERSION: Final = 1
 FILE_KIND: Final = "recording"
 PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC: Final = b"\xff\xd8\xff"
 
 # The operations each kind performs; the recording refuses any other.
 OPERATIONS: Final[dict[str, tuple[str, ...]]] = {
@@ -189,6 +190,8 @@ class _ImageModel(_Model):
     captured_at: datetime
     device_name: str
     sharpness: float
+    dpi: int | None = Field(default=None, gt=0)
+    mime: Literal["image/png", "image/jpeg"] = "image/png"
 
 
 class _SignatureModel(_Model):
@@ -218,7 +221,7 @@ class BlobWriter:
         self.relative = relative
 
     def put(self, data: bytes) -> str:
-        suffix = ".png" if data.startswith(PNG_MAGIC) else ".bin"
+        suffix = ".png" if data.startswith(PNG_MAGIC) else ".jpg" if data.startswith(JPEG_MAGIC) else ".bin"
         name = hashlib.sha256(data).hexdigest()[:24] + suffix
         path = self.folder / name
         if not path.exists():
@@ -273,6 +276,8 @@ def encode_result(kind: str, result: object, blobs: BlobWriter) -> Any:
                 "captured_at": result.captured_at.isoformat(),
                 "device_name": result.device_name,
                 "sharpness": result.sharpness,
+                "dpi": result.dpi,
+                "mime": result.mime,
             }
         case "signature_pad", SignatureCapture():
             return {
@@ -319,6 +324,8 @@ def decode_result(kind: str, data: Any, blobs: BlobReader, key: str) -> object:
                 captured_at=image.captured_at,
                 device_name=image.device_name,
                 sharpness=image.sharpness,
+                dpi=image.dpi,
+                mime=image.mime,
             )
         case "signature_pad":
             signature = _validate(_SignatureModel, data, file, key)

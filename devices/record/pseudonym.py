@@ -344,7 +344,8 @@ class Pseudonymiser:
         )
 
     def captured_image(self, image: CapturedImage) -> CapturedImage:
-        return replace(image, image_png=self.document_image(image.image_png))
+        # The placeholder is a PNG without the original's metadata, whatever the original was.
+        return replace(image, image_png=self.document_image(image.image_png), mime="image/png")
 
     def signature(self, capture: SignatureCapture) -> SignatureCapture:
         """The fake person's signature: a handwritten name is personal data, so the pen

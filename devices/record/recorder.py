@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from devices.barcode.base import BarcodeDecoder
+from devices.barcode.base import BarcodeDecoder, Gray8
 from devices.barcode.types import Barcode
 from devices.base import Device, DeviceInfo
 from devices.camera.base import DocumentCamera
@@ -387,6 +387,11 @@ class RecordingSignaturePad(RecordingDevice[SignaturePad], SignaturePad):
 class RecordingBarcodeDecoder(RecordingDevice[BarcodeDecoder], BarcodeDecoder):
     def decode(self, image_png: bytes) -> Future[tuple[Barcode, ...]]:
         return self._forward("decode", {"image": image_png}, lambda: self.inner.decode(image_png))
+
+    def decode_array(self, gray: Gray8) -> Future[tuple[Barcode, ...]]:
+        # Live camera frames (several a second) are passed through unrecorded: a
+        # recording holds the stills the counter worked with, not the preview.
+        return self.inner.decode_array(gray)
 
     def _do_decode(self, image_png: bytes) -> tuple[Barcode, ...]:  # pragma: no cover
         raise NotImplementedError

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar, overload
 
-from devices.barcode.base import BarcodeDecoder
+from devices.barcode.base import BarcodeDecoder, Gray8
 from devices.barcode.types import Barcode
 from devices.base import Device
 from devices.camera.base import DocumentCamera
@@ -301,6 +301,9 @@ class ReplayBarcodeDecoder(ReplayDevice, BarcodeDecoder):
         result = self._answer("decode")
         assert isinstance(result, tuple)
         return result
+
+    def _do_decode_array(self, gray: Gray8) -> tuple[Barcode, ...]:
+        return ()  # live frames are not recorded (RecordingBarcodeDecoder.decode_array)
 
 
 @overload

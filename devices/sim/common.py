@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -27,6 +28,7 @@ from devices.errors import (
     DeviceTimeoutError,
     DeviceUnavailableError,
     NoCardError,
+    NoLiveFaceError,
     SignatureCancelledError,
 )
 from devices.events import Event
@@ -148,6 +150,8 @@ def fault_error(error: FaultKind, device: str, delay_s: float) -> DeviceError:
             return OutOfPaperError(device)
         case FaultKind.PAPER_JAM:
             return PaperJamError(device, detail="simulated: a sheet is stuck at the fuser")
+        case FaultKind.NO_FACE:
+            return NoLiveFaceError(device, detail="simulated: nobody faces the camera")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +242,54 @@ class CentralFaultTable:
         """Faults still armed (a probability fault counts as one)."""
         with self._lock:
             return len(self._faults)
+
+
+# --- state the devices of one scenario share ------------------------------------------
+
+
+class CounterState:
+    """What the simulated devices opened from one scenario know of each other, like
+    the people at a real counter do: whose card the reader read last is whose face the
+    camera sees when the registrar asks for the live face. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_card: str | None = None
+
+    def card_read(self, person_id: str) -> None:
+        """The simulated ID reader read this person's card (device thread)."""
+        with self._lock:
+            self._last_card = person_id
+
+    @property
+    def last_card(self) -> str | None:
+        """The person whose card was read last, if any."""
+        with self._lock:
+            return self._last_card
+
+
+# Keyed by the Scenario object's id (a frozen pydantic model with lists is not
+# hashable); the finalizer drops an entry when its scenario goes away, before the id
+# could be reused. Devices opened together share one Scenario object (the registry's
+# scenario cache), so they share one state; separately loaded copies do not.
+_counter_states: dict[int, CounterState] = {}
+_counter_states_lock = threading.Lock()
+
+
+def counter_state(scenario: Scenario) -> CounterState:
+    """The state shared by every simulated device of this scenario object."""
+    key = id(scenario)
+    with _counter_states_lock:
+        state = _counter_states.get(key)
+        if state is None:
+            state = _counter_states[key] = CounterState()
+            weakref.finalize(scenario, _forget_counter_state, key)
+        return state
+
+
+def _forget_counter_state(key: int) -> None:
+    with _counter_states_lock:
+        _counter_states.pop(key, None)
 
 
 # --- timeline event targets ----------------------------------------------------------

@@ -44,6 +44,7 @@ class FaultOperation(enum.StrEnum):
     PRINT = "print"  # printer
     CAPTURE_FINGERPRINT = "capture_fingerprint"  # fingerprint
     DECODE = "decode"  # barcode
+    COMPARE_FACES = "compare_faces"  # face_matcher
 
 
 class FaultKind(enum.StrEnum):
@@ -56,6 +57,7 @@ class FaultKind(enum.StrEnum):
     CANCELLED = "cancelled"
     OUT_OF_PAPER = "out_of_paper"
     PAPER_JAM = "paper_jam"
+    NO_FACE = "no_face"  # nobody (or no usable face) in the live image
 
 
 # Which faults make sense for which operation: "card removed" during a signature is
@@ -68,6 +70,7 @@ ALLOWED_FAULTS: dict[FaultOperation, frozenset[FaultKind]] = {
     FaultOperation.PRINT: _COMMON_FAULTS | {FaultKind.OUT_OF_PAPER, FaultKind.PAPER_JAM},
     FaultOperation.CAPTURE_FINGERPRINT: _COMMON_FAULTS | {FaultKind.LOW_QUALITY},
     FaultOperation.DECODE: _COMMON_FAULTS,
+    FaultOperation.COMPARE_FACES: _COMMON_FAULTS | {FaultKind.NO_FACE},
 }
 
 
@@ -80,6 +83,7 @@ class SimDeviceKind(enum.StrEnum):
     PRINTER = "printer"
     FINGERPRINT = "fingerprint"
     BARCODE = "barcode"
+    FACE_MATCHER = "face_matcher"
 
 
 # The operation of each device: a fault under `printer:` must be a `print` fault.
@@ -90,6 +94,7 @@ DEVICE_OPERATIONS: dict[SimDeviceKind, FaultOperation] = {
     SimDeviceKind.PRINTER: FaultOperation.PRINT,
     SimDeviceKind.FINGERPRINT: FaultOperation.CAPTURE_FINGERPRINT,
     SimDeviceKind.BARCODE: FaultOperation.DECODE,
+    SimDeviceKind.FACE_MATCHER: FaultOperation.COMPARE_FACES,
 }
 
 
@@ -113,6 +118,7 @@ ALLOWED_EVENTS: dict[SimDeviceKind, frozenset[TimelineEvent]] = {
     SimDeviceKind.PRINTER: _HOT_PLUG | {TimelineEvent.PAPER_OUT, TimelineEvent.PAPER_LOADED},
     SimDeviceKind.FINGERPRINT: _HOT_PLUG,
     SimDeviceKind.BARCODE: _HOT_PLUG,
+    SimDeviceKind.FACE_MATCHER: _HOT_PLUG,
 }
 
 
@@ -220,6 +226,9 @@ class DocumentSpec(_Model):
     document_class: DocumentClass = Field(alias="class")
     image: str
     sharpness: float = Field(default=200.0, ge=0.0)
+    # Whose face a `live_face` document shows (a people id), for the simulated face
+    # matcher; left out, it shows a stranger, nobody in `people`.
+    person: str | None = Field(default=None, min_length=1)
 
 
 class CameraSpec(_Model):
@@ -261,6 +270,20 @@ class FingerprintSpec(_Model):
 class BarcodeSpec(_Model):
     name: str = "模拟条码识别"
     decode_delay_s: float = Field(default=0.0, ge=0.0, le=60.0)
+    faults: list[FaultSpec] = Field(default_factory=list)
+
+
+class FaceMatcherSpec(_Model):
+    """The simulated face check judges identity, not pixels: an image is known by its
+    exact content (a person's card `photo`, a `live_face` document), and two images of
+    one person lie `same_distance` apart, of two people `different_distance`. Either
+    may be set across the threshold on purpose, to show a wrong verdict."""
+
+    name: str = "模拟人脸比对"
+    compare_delay_s: float = Field(default=0.05, ge=0.0, le=60.0)
+    threshold: float = Field(default=0.6, gt=0.0, lt=2.0)
+    same_distance: float = Field(default=0.35, ge=0.0, le=2.0)
+    different_distance: float = Field(default=0.85, ge=0.0, le=2.0)
     faults: list[FaultSpec] = Field(default_factory=list)
 
 
@@ -314,6 +337,7 @@ class Scenario(_Model):
     printer: PrinterSpec = Field(default_factory=PrinterSpec)
     fingerprint: FingerprintSpec = Field(default_factory=FingerprintSpec)
     barcode: BarcodeSpec = Field(default_factory=BarcodeSpec)
+    face_matcher: FaceMatcherSpec = Field(default_factory=FaceMatcherSpec)
     central: CentralSpec = Field(default_factory=CentralSpec)
     timeline: list[TimelineEntrySpec] = Field(default_factory=list)
 
@@ -431,6 +455,7 @@ def _all_field_names() -> list[str]:
         PrinterSpec,
         FingerprintSpec,
         BarcodeSpec,
+        FaceMatcherSpec,
         CentralSpec,
         CentralFaultSpec,
         TimelineEntrySpec,
@@ -486,6 +511,13 @@ def _cross_check(file: str, scenario: Scenario) -> None:
             raise ScenarioError(file, f"{key}.id", f"duplicate document id {document.id!r}")
         document_ids.add(document.id)
         _check_png(file, scenario, f"{key}.image", document.image)
+        if document.person is not None:
+            if document.document_class is not DocumentClass.LIVE_FACE:
+                raise ScenarioError(
+                    file, f"{key}.person", f"only a {DocumentClass.LIVE_FACE.value} document shows a person"
+                )
+            if document.person not in person_ids:
+                raise ScenarioError(file, f"{key}.person", f"unknown person id {document.person!r} (not in people)")
     _check_faults(file, "camera", scenario.camera.faults, FaultOperation.CAPTURE)
 
     pad = scenario.signature_pad
@@ -502,7 +534,7 @@ def _cross_check(file: str, scenario: Scenario) -> None:
                         f"{key}[{s}][{p}]",
                         f"point ({x}, {y}) mm lies outside the {pad.width_mm} x {pad.height_mm} mm pad",
                     )
-    for kind in (SimDeviceKind.PRINTER, SimDeviceKind.FINGERPRINT, SimDeviceKind.BARCODE):
+    for kind in (SimDeviceKind.PRINTER, SimDeviceKind.FINGERPRINT, SimDeviceKind.BARCODE, SimDeviceKind.FACE_MATCHER):
         _check_faults(file, kind.value, scenario.faults_of(kind), DEVICE_OPERATIONS[kind])
     _check_timeline(file, scenario.timeline, person_ids, document_ids)
 

@@ -79,6 +79,14 @@
         <translation>本机数据库出错：{detail}</translation>
     </message>
     <message>
+        <source>The database {database} could not be upgraded to schema {target} ({detail}). It was restored from the backup to schema {revision}: nothing was lost. The backup is kept at {backup}. Contact IT support.</source>
+        <translation>数据库 {database} 无法升级到结构版本 {target}（{detail}），已从备份恢复到版本 {revision}，数据没有丢失。备份保存在 {backup}。请联系信息技术人员。</translation>
+    </message>
+    <message>
+        <source>The database {database} could not be upgraded to schema {target} ({detail}), and restoring its backup failed too ({restore_detail}). Stop using this counter: IT must restore the backup {backup} with the program closed.</source>
+        <translation>数据库 {database} 无法升级到结构版本 {target}（{detail}），用备份恢复也失败了（{restore_detail}）。请停止使用本柜台：须由信息技术人员在程序关闭时用备份 {backup} 恢复。</translation>
+    </message>
+    <message>
         <source>This step cannot be done now: {reason}</source>
         <translation>当前不能执行此步骤：{reason}</translation>
     </message>
@@ -168,6 +176,13 @@
     <message>
         <source>Status: dissolved (divorce certificate {number}, {date}, office {office})</source>
         <translation>状态：婚姻关系已解除（离婚证字号 {number}，{date}，登记机关 {office}）</translation>
+    </message>
+</context>
+<context>
+    <name>CameraPreview</name>
+    <message>
+        <source>camera {camera:.0f} fps · preview {preview:.0f} fps</source>
+        <translation>摄像头 {camera:.0f} 帧/秒 · 预览 {preview:.0f} 帧/秒</translation>
     </message>
 </context>
 <context>
@@ -308,6 +323,18 @@
     <message>
         <source>No new card on the reader: take off the card just read if it is still there, then place the next card.</source>
         <translation>阅读器上没有新的卡片：如刚读取的卡片仍在阅读器上，请取下后再放上下一张卡片。</translation>
+    </message>
+    <message>
+        <source>The face check is not installed: install the &apos;face&apos; extra (pip install &apos;marriage-counter[face]&apos;); missing: {detail}</source>
+        <translation>未安装人脸比对组件：请安装 &apos;face&apos; 扩展（pip install &apos;marriage-counter[face]&apos;）；缺少：{detail}</translation>
+    </message>
+    <message>
+        <source>No face was found in the live image of the person at the counter ({detail}). Ask them to look straight at the camera, without a hat, mask or sunglasses, and capture again.</source>
+        <translation>现场照片中未检测到人脸（{detail}）。请当事人正对摄像头，摘下帽子、口罩或墨镜后重新拍摄。</translation>
+    </message>
+    <message>
+        <source>No face was found in the document photo ({detail}). Read the document again; if its photo stays unusable, check the person against the document by eye.</source>
+        <translation>证件照片中未检测到人脸（{detail}）。请重新读取证件；如照片仍无法使用，请人工核对本人与证件。</translation>
     </message>
 </context>
 <context>
@@ -758,6 +785,141 @@
     </message>
 </context>
 <context>
+    <name>DocumentCaptureDialog</name>
+    <message>
+        <source>Document camera</source>
+        <translation>高拍仪</translation>
+    </message>
+    <message>
+        <source>Auto-capture</source>
+        <translation>自动拍摄</translation>
+    </message>
+    <message>
+        <source>Capture (Space)</source>
+        <translation>拍摄（空格）</translation>
+    </message>
+    <message>
+        <source>Retake (Esc)</source>
+        <translation>重拍（Esc）</translation>
+    </message>
+    <message>
+        <source>Use this image (Enter)</source>
+        <translation>使用此图像（回车）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Document class:</source>
+        <translation>材料类别：</translation>
+    </message>
+    <message>
+        <source>ID card, front</source>
+        <translation>身份证正面</translation>
+    </message>
+    <message>
+        <source>ID card, back</source>
+        <translation>身份证背面</translation>
+    </message>
+    <message>
+        <source>Marriage certificate</source>
+        <translation>结婚证</translation>
+    </message>
+    <message>
+        <source>Household register (hukou) page</source>
+        <translation>户口簿页</translation>
+    </message>
+    <message>
+        <source>Residence permit</source>
+        <translation>居住证</translation>
+    </message>
+    <message>
+        <source>Agreement</source>
+        <translation>协议书</translation>
+    </message>
+    <message>
+        <source>Joint photo</source>
+        <translation>双方合影</translation>
+    </message>
+    <message>
+        <source>Single photo</source>
+        <translation>单人照片</translation>
+    </message>
+    <message>
+        <source>Statement of loss</source>
+        <translation>遗失声明</translation>
+    </message>
+    <message>
+        <source>Certified archive copy</source>
+        <translation>婚姻登记档案复印件</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>回执单</translation>
+    </message>
+    <message>
+        <source>Live face</source>
+        <translation>现场人像</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>No picture from the camera yet: check that it is connected and switched on, then press Space again.</source>
+        <translation>摄像头尚无画面：请检查高拍仪是否已连接并打开，然后再按空格。</translation>
+    </message>
+    <message>
+        <source>The captured image could not be made ({detail}). Press Space to try again.</source>
+        <translation>未能生成拍摄图像（{detail}）。请按空格重试。</translation>
+    </message>
+    <message>
+        <source>Waiting for the camera…</source>
+        <translation>正在等待摄像头…</translation>
+    </message>
+    <message>
+        <source>Camera unavailable: {reason}</source>
+        <translation>摄像头不可用：{reason}</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>正在重新连接…</translation>
+    </message>
+    <message>
+        <source>No picture from the camera for {seconds} s.</source>
+        <translation>摄像头已 {seconds} 秒没有画面。</translation>
+    </message>
+    <message>
+        <source>Check the image and its class. Enter keeps it, Esc discards it and captures again.</source>
+        <translation>请核对图像及其类别。回车保存，Esc 放弃并重拍。</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>Place the document under the camera and press Space to capture.</source>
+        <translation>请将材料放在高拍仪下，按空格拍摄。</translation>
+    </message>
+    <message>
+        <source>Hold still…</source>
+        <translation>请保持不动…</translation>
+    </message>
+    <message>
+        <source>Captured. Place the next document, or press Space to capture again.</source>
+        <translation>已拍摄。请放下一份材料，或按空格再拍一次。</translation>
+    </message>
+    <message>
+        <source>Lay the document flat and hold it still.</source>
+        <translation>请将材料放平并保持不动。</translation>
+    </message>
+    <message>
+        <source>Place the document under the camera: it is captured when it lies still (Space: now).</source>
+        <translation>请将材料放在高拍仪下：放稳后自动拍摄（空格：立即拍摄）。</translation>
+    </message>
+</context>
+<context>
     <name>DocumentsBox</name>
     <message>
         <source>Capture with the camera (F5)</source>
@@ -835,6 +997,79 @@
     <message>
         <source>Retry (Ctrl+Enter)</source>
         <translation>重试 (Ctrl+Enter)</translation>
+    </message>
+</context>
+<context>
+    <name>FaceCheck</name>
+    <message>
+        <source>distance {distance:.2f}, threshold {threshold:.2f}</source>
+        <translation>差异 {distance:.2f}，阈值 {threshold:.2f}</translation>
+    </message>
+    <message>
+        <source>no comparison</source>
+        <translation>未进行比对</translation>
+    </message>
+    <message>
+        <source>Face check: approved by {supervisor} ({measured})</source>
+        <translation>人证核验：经主管{supervisor}核实放行（{measured}）</translation>
+    </message>
+    <message>
+        <source>Face check: same person ({measured})</source>
+        <translation>人证核验：同一人（{measured}）</translation>
+    </message>
+    <message>
+        <source>Face check: NOT the same person ({measured})</source>
+        <translation>人证核验：不是同一人（{measured}）</translation>
+    </message>
+</context>
+<context>
+    <name>FaceCheckRow</name>
+    <message>
+        <source>Face check ({key})</source>
+        <translation>人脸比对（{key}）</translation>
+    </message>
+    <message>
+        <source>Supervisor approval…</source>
+        <translation>主管核实放行…</translation>
+    </message>
+    <message>
+        <source>Face check: not done</source>
+        <translation>人证核验：未进行</translation>
+    </message>
+</context>
+<context>
+    <name>FaceOverrideDialog</name>
+    <message>
+        <source>Face check: supervisor approval</source>
+        <translation>人证核验：主管核实放行</translation>
+    </message>
+    <message>
+        <source>Document photo</source>
+        <translation>证件照片</translation>
+    </message>
+    <message>
+        <source>Live image</source>
+        <translation>现场人像</translation>
+    </message>
+    <message>
+        <source>Face check: not done</source>
+        <translation>人证核验：未进行</translation>
+    </message>
+    <message>
+        <source>Why the registrar and the supervisor are satisfied this is the person on the document (e.g. the photo is old; checked against the household register)</source>
+        <translation>登记员和主管确认为证件本人的理由（例如：证件照片拍摄年代久远，已核对户口簿）</translation>
+    </message>
+    <message>
+        <source>Supervisor:</source>
+        <translation>主管：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>理由：</translation>
+    </message>
+    <message>
+        <source>Give the supervisor&apos;s name and the reason.</source>
+        <translation>请填写主管姓名和理由。</translation>
     </message>
 </context>
 <context>
@@ -1218,6 +1453,38 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
         <source>MRZ taken: read the passport now (F2/F3).</source>
         <translation>已取得机读区，请读取护照（F2/F3）。</translation>
     </message>
+    <message>
+        <source>Face matcher</source>
+        <translation>人脸比对</translation>
+    </message>
+    <message>
+        <source>Joint photo checked: two faces, red background, 53:35, sharp, well exposed.</source>
+        <translation>合影检查通过：两人、红色背景、53:35、清晰、曝光正常。</translation>
+    </message>
+    <message>
+        <source>The joint photo was kept, but its check found: {problems}. Retake it (F5) unless you are satisfied with it.</source>
+        <translation>合影照片已保存，但检查发现：{problems}。如不满意请重拍（F5）。</translation>
+    </message>
+    <message>
+        <source>read this party&apos;s ID card first</source>
+        <translation>请先读取该当事人的身份证件</translation>
+    </message>
+    <message>
+        <source>the document gave no photo to compare with: the supervisor compares by eye (Supervisor approval…)</source>
+        <translation>证件未读出照片，无法比对：请由主管人工核对（主管核实放行…）</translation>
+    </message>
+    <message>
+        <source>no face matcher is configured at this counter ([devices] face_matcher): the supervisor compares by eye (Supervisor approval…)</source>
+        <translation>本柜台未配置人脸比对（[devices] face_matcher）：请由主管人工核对（主管核实放行…）</translation>
+    </message>
+    <message>
+        <source>another card was read during the face check: check the face again</source>
+        <translation>人脸比对期间读取了另一张证件：请重新比对</translation>
+    </message>
+    <message>
+        <source>Scanned code {code}: nothing on this page takes it.</source>
+        <translation>已扫码 {code}：本页面没有可接收此码的项目。</translation>
+    </message>
 </context>
 <context>
     <name>PartyBox</name>
@@ -1291,6 +1558,17 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
     <message>
         <source>no active marriage</source>
         <translation>无有效婚姻记录</translation>
+    </message>
+</context>
+<context>
+    <name>PenSignature</name>
+    <message>
+        <source>Signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>Pen signature</source>
+        <translation>手写签名</translation>
     </message>
 </context>
 <context>

@@ -19,6 +19,7 @@ from PIL import Image
 
 from devices.barcode.sim import SimBarcodeDecoder
 from devices.camera.sim import SimDocumentCamera
+from devices.face.sim import SimFaceMatcher
 from devices.fingerprint.sim import SimFingerprintScanner
 from devices.id_reader.sim import SimIdReader
 from devices.printer.sim import SimPrinter
@@ -86,6 +87,7 @@ BASE_SCENARIO: dict[str, Any] = {
     "printer": {"name": "printer-under-test", "print_delay_s": 0},
     "fingerprint": {"name": "scanner-under-test", "capture_delay_s": 0, "quality": 77},
     "barcode": {"name": "barcode-under-test"},
+    "face_matcher": {"name": "matcher-under-test", "compare_delay_s": 0},
 }
 
 IMAGES = {
@@ -169,6 +171,13 @@ def scanner(scenario: Scenario) -> Iterator[SimFingerprintScanner]:
 @pytest.fixture
 def barcode_sim(scenario: Scenario) -> Iterator[SimBarcodeDecoder]:
     device = SimBarcodeDecoder(scenario)
+    yield device
+    device.close()
+
+
+@pytest.fixture
+def face_sim(scenario: Scenario) -> Iterator[SimFaceMatcher]:
+    device = SimFaceMatcher(scenario)
     yield device
     device.close()
 

@@ -14,6 +14,7 @@ from devices.barcode.sim import SimBarcodeDecoder
 from devices.base import Device
 from devices.camera.sim import SimDocumentCamera
 from devices.errors import DeviceSpecError, ScenarioError
+from devices.face.sim import SimFaceMatcher
 from devices.fingerprint.sim import SimFingerprintScanner
 from devices.id_reader.sim import SimIdReader
 from devices.printer.sim import SimPrinter
@@ -29,7 +30,7 @@ def sim_dir(repo_root: Path) -> Path:
 
 
 def test_known_kinds() -> None:
-    assert KNOWN_KINDS == ("id_reader", "camera", "signature_pad", "printer", "fingerprint")
+    assert KNOWN_KINDS == ("id_reader", "camera", "signature_pad", "printer", "fingerprint", "face_matcher")
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,7 @@ def test_parse_spec(spec: str, expected: tuple[str, str]) -> None:
         ("printer", "cups:HP", "unknown backend 'cups' (known: sim)"),
         ("fingerprint", "zxing:x", "unknown backend 'zxing' (known: sim)"),
         ("barcode", "sim:", "needs an argument"),
+        ("face_matcher", "opencv:0", "unknown backend 'opencv' (known: dlib, sim)"),
     ],
 )
 def test_bad_specs_are_refused(kind: str, spec: str, reason: str, sim_dir: Path) -> None:
@@ -78,6 +80,7 @@ def test_bad_specs_are_refused(kind: str, spec: str, reason: str, sim_dir: Path)
         ("printer", SimPrinter),
         ("fingerprint", SimFingerprintScanner),
         ("barcode", SimBarcodeDecoder),
+        ("face_matcher", SimFaceMatcher),
     ],
 )
 def test_open_sim_relative_to_base_dir(kind: str, cls: type[Device], sim_dir: Path) -> None:
@@ -120,6 +123,7 @@ def test_open_simulated_devices(sim_dir: Path) -> None:
         assert isinstance(devices["signature_pad"], SimSignaturePad)
         assert isinstance(devices["printer"], SimPrinter)
         assert isinstance(devices["fingerprint"], SimFingerprintScanner)
+        assert isinstance(devices["face_matcher"], SimFaceMatcher)
         scenarios = {id(device.scenario) for device in devices.values()}  # type: ignore[attr-defined]
         assert len(scenarios) == 1
     finally:

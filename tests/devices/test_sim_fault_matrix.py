@@ -17,6 +17,7 @@ import pytest
 from devices.barcode.sim import SimBarcodeDecoder
 from devices.camera.sim import SimDocumentCamera
 from devices.errors import DeviceError
+from devices.face.sim import SimFaceMatcher
 from devices.fingerprint.sim import SimFingerprintScanner
 from devices.id_reader.sim import SimIdReader
 from devices.printer.base import PAPER_JAM_REASON, PAPER_OUT_REASON
@@ -45,6 +46,7 @@ EXPECTED_CODE = {
     FaultKind.CANCELLED: "DEV-030",
     FaultKind.OUT_OF_PAPER: "DEV-040",
     FaultKind.PAPER_JAM: "DEV-041",
+    FaultKind.NO_FACE: "DEV-071",
 }
 STATE_AFTER = {
     FaultKind.UNPLUGGED: (DeviceState.UNAVAILABLE, "unplugged"),
@@ -59,6 +61,7 @@ DEVICES: dict[FaultOperation, Callable[[Scenario], SimDevice]] = {
     FaultOperation.PRINT: SimPrinter,
     FaultOperation.CAPTURE_FINGERPRINT: SimFingerprintScanner,
     FaultOperation.DECODE: SimBarcodeDecoder,
+    FaultOperation.COMPARE_FACES: SimFaceMatcher,
 }
 RECEIPT = "LH110101-2026-000123"
 
@@ -79,6 +82,9 @@ def call(device: SimDevice) -> Future[Any]:
             return device.capture_fingerprint("left_thumb")
         case SimBarcodeDecoder():
             return device.decode(qr_png(RECEIPT))
+        case SimFaceMatcher():
+            photo = device.scenario.resolve(device.scenario.person("p1").photo or "").read_bytes()
+            return device.compare(photo, photo)
     raise AssertionError(device)
 
 

@@ -195,7 +195,8 @@ class Counter:
             card_type=person.card_type, name=person.name, sex_code=person.sex, ethnicity_code=person.ethnicity,
             birth_date=person.birth_date, address=person.address, id_number=person.id_number,
             issuing_authority=person.issuing_authority, valid_from=person.valid_from, valid_to=person.valid_to,
-            nationality=person.nationality, photo_png=None, reader_name="earlier visit",
+            nationality=person.nationality, reader_name="earlier visit",
+            photo_png=self.reader.scenario.resolve(person.photo).read_bytes() if person.photo else None,
         )
 
     def signature(self, name: str, text: str) -> SignatureCapture:

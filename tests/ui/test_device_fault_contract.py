@@ -53,6 +53,7 @@ class GuiAction:
     key: Qt.Key
     prepare: Callable[[Counter], MarriageCase]  # a case with work captured, at the step of `key`
     done: Callable[[MarriageCase], bool]  # the action's result is in the case
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
 
 
 def with_party_a(counter: Counter) -> MarriageCase:
@@ -78,6 +79,11 @@ GUI_ACTIONS: dict[FaultOperation, GuiAction] = {
     FaultOperation.CAPTURE: GuiAction("camera", Qt.Key.Key_F6, with_joint_photo, lambda c: len(c.documents) == 2),
     FaultOperation.CAPTURE_SIGNATURE: GuiAction(
         "signature_pad", Qt.Key.Key_F8, with_signature_a, lambda c: Role.B in c.signatures
+    ),
+    # Shift+F2: the face check of party A (camera, then the face matcher).
+    FaultOperation.COMPARE_FACES: GuiAction(
+        "face_matcher", Qt.Key.Key_F2, with_party_a, lambda c: c.face_check_for(Role.A) is not None,
+        Qt.KeyboardModifier.ShiftModifier,
     ),
 }
 
@@ -172,7 +178,7 @@ def test_every_fault_is_reported_and_retry_recovers(
     window.qa.present_card("bride1")  # what F3 should read once the reader works again
     window.qa.trigger_fault(action.kind, fault.value, times=1)
 
-    driver.press(action.key)
+    driver.press(action.key, action.modifier)
     message = driver.wait_failed()
     expected = fault_error(fault, "device", 0).code
     assert message.startswith(f"[{expected}]"), message
@@ -207,7 +213,7 @@ def test_unplugged_device_shows_why_and_works_again_after_replug(driver: Driver,
     text, tooltip = driver.indicator(action.kind)
     assert "模拟" in text and "unplugged" in tooltip
 
-    driver.press(action.key)
+    driver.press(action.key, action.modifier)
     assert driver.wait_failed().startswith(f"[{UNAVAILABLE_CODE}]")
     assert window.can_retry
     driver.assert_kept(before, case.case_id)
@@ -228,7 +234,7 @@ def test_device_lost_mid_step_never_freezes_the_gui(driver: Driver, operation: F
     window.qa.present_card("bride1")
     # The device hangs (a timeout that would take 30 s); the cable is pulled meanwhile.
     window.qa.trigger_fault(action.kind, "timeout", times=1, delay_s=30.0)
-    driver.press(action.key)
+    driver.press(action.key, action.modifier)
     driver.qtbot.waitUntil(lambda: window.busy and "忙" in driver.indicator(action.kind)[0], timeout=2_000)
     pulled = time.monotonic()
     window.qa.unplug(action.kind)

@@ -69,7 +69,7 @@ def test_a_real_counter_has_no_qa_console_and_no_fake_outages(tmp_path: Path, qt
     ensure_application("zh_CN")
     config = simulated_config(tmp_path / "data")
     config = config.model_copy(update={"devices": config.devices.model_copy(update={
-        "id_reader": "pcsc:ACS ACR39U", "camera": "opencv:0", "signature_pad": "none:",
+        "id_reader": "pcsc:ACS ACR39U", "camera": "opencv:0", "signature_pad": "none:", "face_matcher": "",
     })})
     services = build_services(config)
     window = MainWindow(services)

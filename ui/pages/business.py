@@ -34,18 +34,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.case import Business, CaseStatus, MarriageCase, Party, RuleOutcome
+from app.domain.case import Business, CaseStatus, FaceCheck, MarriageCase, Party, Role, RuleOutcome
 from app.domain.divorce import ApplicationOnRecord, MarriageOnRecord, SignedForm
 from app.rules.counter_divorce import signed_current_text
 from app.rules.model import DivorceDates, Verdict
 from app.rules.results import Consequence, RuleResult, refusal_grounds
 from app.workflow.business import BusinessWorkflow
+from ui.face_check import FaceCheckRow, connect_party_keys
 from ui.print.divorce_forms import MATERIAL_CLASS_ZH
 from ui.print.layout import FormDocument
 from ui.widgets import ImageLabel, RuleList, pixmap_from_png
 
 if TYPE_CHECKING:
-    from app.domain.case import Role
     from ui.main_window import MainWindow
 
 BANNER_STYLES = {
@@ -112,9 +112,10 @@ def application_record_text(application: ApplicationOnRecord) -> str:
 
 
 class PartyBox(QGroupBox):
-    """One party: photo, name, masked number, the central check; the read key."""
+    """One party: photo, name, masked number, the central check, the face check; the
+    read key (the face check's is the same with Shift)."""
 
-    def __init__(self, title: str, shortcut: str) -> None:
+    def __init__(self, title: str, shortcut: str, main: MainWindow, role: Role) -> None:
         super().__init__(title)
         layout = QHBoxLayout(self)
         self.photo = ImageLabel(62, 76)
@@ -123,13 +124,17 @@ class PartyBox(QGroupBox):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.read_button = QPushButton(self.tr("Read ID card ({key})").format(key=shortcut))
         self.read_button.setShortcut(shortcut)
+        self.face = FaceCheckRow(f"Shift+{shortcut}")
         column = QVBoxLayout()
         column.addWidget(self.details, 1)
+        column.addWidget(self.face)
         column.addWidget(self.read_button)
         layout.addWidget(self.photo)
         layout.addLayout(column, 1)
+        connect_party_keys(self.read_button, self.face, main, role)
 
-    def show_party(self, party: Party | None) -> None:
+    def show_party(self, party: Party | None, face_check: FaceCheck | None = None) -> None:
+        self.face.show_check(party, face_check)
         if party is None:
             self.photo.set_png(None)
             self.details.setText("—")

@@ -82,10 +82,10 @@ class DivorceApplicationPage(BusinessPage):
         super().__init__(main)
         self.heading.setText(self.tr("Divorce application (first visit): both spouses in person"))
         parties = QHBoxLayout()
-        self.parties = {Role.A: PartyBox(self.tr("Party A"), "F2"), Role.B: PartyBox(self.tr("Party B"), "F3")}
-        for role, box in self.parties.items():
+        self.parties = {Role.A: PartyBox(self.tr("Party A"), "F2", main, Role.A),
+                        Role.B: PartyBox(self.tr("Party B"), "F3", main, Role.B)}
+        for box in self.parties.values():
             parties.addWidget(box)
-            box.read_button.clicked.connect(lambda _=False, r=role: self.main.read_card(r))
         self.left.addLayout(parties)
 
         self.marriage = RecordBox(self.tr("Marriage on record (found from the cards)"))
@@ -217,7 +217,7 @@ class DivorceApplicationPage(BusinessPage):
     def show_details(self, case: MarriageCase, verdict: Verdict | None, results: list[RuleResult]) -> None:
         details = case.divorce or DivorceDetails()
         for role, box in self.parties.items():
-            box.show_party(case.parties.get(role))
+            box.show_party(case.parties.get(role), case.face_check_for(role))
         blocking = details.blocking_application
         self.marriage.show_record(
             details.marriage, blocking, self.tr("Not found yet: read both cards, or type the certificate number.")

@@ -170,10 +170,10 @@ class DivorceRegistrationPage(BusinessPage):
         self.receipt = ReceiptBox(main)
         self.left.addWidget(self.receipt)
         row = QHBoxLayout()
-        self.parties = {Role.A: PartyBox(self.tr("Party A"), "F2"), Role.B: PartyBox(self.tr("Party B"), "F3")}
-        for role, box in self.parties.items():
+        self.parties = {Role.A: PartyBox(self.tr("Party A"), "F2", main, Role.A),
+                        Role.B: PartyBox(self.tr("Party B"), "F3", main, Role.B)}
+        for box in self.parties.values():
             row.addWidget(box)
-            box.read_button.clicked.connect(lambda _=False, r=role: self.main.read_card(r))
         self.left.addLayout(row)
 
         interviews = QHBoxLayout()
@@ -286,7 +286,7 @@ class DivorceRegistrationPage(BusinessPage):
         application = details.application
         self.dates.show_dates(application.accepted_on if application else None, self.dates_of(case, verdict))
         for role, box in self.parties.items():
-            box.show_party(case.parties.get(role))
+            box.show_party(case.parties.get(role), case.face_check_for(role))
         for role, interview_box in self.interviews.items():
             interview_box.show_interview(case.case_id, details.interview_of(role))
         self.agreement.show_agreement(case.case_id, details.agreement)

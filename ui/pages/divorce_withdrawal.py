@@ -38,8 +38,7 @@ class DivorceWithdrawalPage(BusinessPage):
         self.left.addWidget(self.receipt)
         self.record = RecordBox(self.tr("Application and marriage on record"))
         self.left.addWidget(self.record)
-        self.party = PartyBox(self.tr("Withdrawing party (either spouse)"), "F2")
-        self.party.read_button.clicked.connect(lambda: self.main.read_card(Role.A))
+        self.party = PartyBox(self.tr("Withdrawing party (either spouse)"), "F2", main, Role.A)
         self.left.addWidget(self.party)
         signature_box = QGroupBox(self.tr("Signature on the withdrawal form"))
         column = QVBoxLayout(signature_box)
@@ -88,7 +87,7 @@ class DivorceWithdrawalPage(BusinessPage):
         self.record.show_record(
             details.marriage, details.application, self.tr("Scan the receipt (F4) or type its number.")
         )
-        self.party.show_party(case.parties.get(Role.A))
+        self.party.show_party(case.parties.get(Role.A), case.face_check_for(Role.A))
         self.tile.show_signature(case, SignedForm.WITHDRAWAL, Role.A)
         application = details.application
         self.dates.show_dates(application.accepted_on if application else None, self.dates_of(case, verdict))

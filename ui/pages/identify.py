@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton
 
-from app.domain.case import MarriageCase, MarriageStep, Party, Role
+from app.domain.case import FaceCheck, MarriageCase, MarriageStep, Party, Role
 from app.workflow.marriage import IDENTIFY_RULES
+from ui.face_check import FaceCheckRow, connect_party_keys
 from ui.pages.base import CasePage
 from ui.widgets import ImageLabel, RuleList
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 class PartyPanel(QGroupBox):
     FIELDS = ("name", "sex", "ethnicity", "birth", "number", "address", "validity", "authority", "central")
 
-    def __init__(self, title: str, shortcut: str) -> None:
+    def __init__(self, title: str, shortcut: str, main: MainWindow, role: Role) -> None:
         super().__init__(title)
         layout = QHBoxLayout(self)
         self.photo = ImageLabel(102, 126)
@@ -41,9 +42,13 @@ class PartyPanel(QGroupBox):
         layout.addLayout(form, 1)
         self.read_button = QPushButton(self.tr("Read ID card ({key})").format(key=shortcut))
         self.read_button.setShortcut(shortcut)
+        self.face = FaceCheckRow(f"Shift+{shortcut}")
+        form.addRow(self.face)
         form.addRow(self.read_button)
+        connect_party_keys(self.read_button, self.face, main, role)
 
-    def show_party(self, party: Party | None) -> None:
+    def show_party(self, party: Party | None, face_check: FaceCheck | None = None) -> None:
+        self.face.show_check(party, face_check)
         if party is None:
             self.photo.set_png(None)
             for value in self.values.values():
@@ -76,8 +81,8 @@ class IdentifyPage(CasePage):
         self.heading.setText(self.tr("1. Identify both parties: place each ID card on the reader"))
         grid = QGridLayout()
         self.panels = {
-            Role.A: PartyPanel(self.tr("Party A"), "F2"),
-            Role.B: PartyPanel(self.tr("Party B"), "F3"),
+            Role.A: PartyPanel(self.tr("Party A"), "F2", main, Role.A),
+            Role.B: PartyPanel(self.tr("Party B"), "F3", main, Role.B),
         }
         grid.addWidget(self.panels[Role.A], 0, 0)
         grid.addWidget(self.panels[Role.B], 0, 1)
@@ -88,13 +93,11 @@ class IdentifyPage(CasePage):
         self.recheck_button = QPushButton(self.tr("Check central registry again (F4)"))
         self.recheck_button.setShortcut("F4")
         self.layout_.addWidget(self.recheck_button)
-        for role, panel in self.panels.items():
-            panel.read_button.clicked.connect(lambda _=False, r=role: self.main.read_card(r))
         self.recheck_button.clicked.connect(self.main.recheck_central)
 
     def show_case(self, case: MarriageCase) -> None:
         for role, panel in self.panels.items():
-            panel.show_party(case.parties.get(role))
+            panel.show_party(case.parties.get(role), case.face_check_for(role))
         # Only the rules this page decides; later steps' rules would be noise here.
         results = [r for r in self.main.services.workflow.evaluate(case) if r.rule_id in IDENTIFY_RULES]
         self.rules.show_results(results)

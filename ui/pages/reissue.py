@@ -42,8 +42,7 @@ class ReissuePage(BusinessPage):
     def __init__(self, main: MainWindow) -> None:
         super().__init__(main)
         self.heading.setText(self.tr("Reissue of a marriage or divorce certificate"))
-        self.party = PartyBox(self.tr("Applicant"), "F2")
-        self.party.read_button.clicked.connect(lambda: self.main.read_card(Role.A))
+        self.party = PartyBox(self.tr("Applicant"), "F2", main, Role.A)
         self.left.addWidget(self.party)
 
         choice = QGroupBox(self.tr("Certificate to reissue"))
@@ -131,7 +130,7 @@ class ReissuePage(BusinessPage):
 
     def show_details(self, case: MarriageCase, verdict: Verdict | None, results: list[RuleResult]) -> None:
         details = case.reissue or ReissueDetails(CertificateKind.MARRIAGE)
-        self.party.show_party(case.parties.get(Role.A))
+        self.party.show_party(case.parties.get(Role.A), case.face_check_for(Role.A))
         self.kind_box.setCurrentIndex(self.kind_box.findData(details.certificate_kind.value))
         self.reason_box.setCurrentIndex(self.reason_box.findData(details.reason))
         empty = (

@@ -28,7 +28,7 @@ data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_devices_list_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["devices", "list", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and len(report["devices"]) == 6  # printer and fingerprint: not configured
+    assert report["ok"] and len(report["devices"]) == 7  # printer, fingerprint, face_matcher: not configured
     assert report["environment"]["libraries"]["zxing-cpp"] != "not installed"
 
 
@@ -37,7 +37,7 @@ def test_devices_test_passes_on_simulated_devices(data_dir: Path, capsys: pytest
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[:2] for line in lines] == [
         ["id_reader", "PASS"], ["camera", "PASS"], ["signature_pad", "PASS"], ["barcode", "PASS"],
-        ["printer", "SKIP"], ["fingerprint", "SKIP"],
+        ["printer", "SKIP"], ["fingerprint", "SKIP"], ["face_matcher", "SKIP"],
     ]
 
 
@@ -76,5 +76,5 @@ def test_devices_test_as_a_process(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert result.returncode == 3, result.stderr
     outcomes = {r["kind"]: r["outcome"] for r in json.loads(result.stdout)}
     assert outcomes == {"id_reader": "FAIL", "camera": "PASS", "signature_pad": "PASS", "barcode": "PASS",
-                        "printer": "SKIP", "fingerprint": "SKIP"}
+                        "printer": "SKIP", "fingerprint": "SKIP", "face_matcher": "SKIP"}
     assert "marriage-counter: id_reader:" in result.stderr and "Traceback" not in result.stderr

@@ -43,9 +43,9 @@ def _with_devices(config: Config, **specs: str) -> Config:
 def test_simulated_counter_reports_every_device_ready(config: Config) -> None:
     report = build_report(config)
     assert report.ok
-    kinds = ["id_reader", "camera", "signature_pad", "barcode", "printer", "fingerprint"]
+    kinds = ["id_reader", "camera", "signature_pad", "barcode", "printer", "fingerprint", "face_matcher"]
     assert [d.kind for d in report.devices] == kinds
-    assert [d.configured for d in report.devices] == [True, True, True, True, False, False]
+    assert [d.configured for d in report.devices] == [True, True, True, True, False, False, True]
     assert [d.simulated for d in report.devices][:4] == [True, True, True, False]
     assert all(d.opened and d.state == "ready" for d in report.devices if d.configured)
     assert report.devices[0].driver == "devices.id_reader.sim.SimIdReader"
@@ -109,11 +109,12 @@ def test_library_and_service_probes(tmp_path: Path) -> None:
 
 def test_self_tests_pass_on_simulated_devices(config: Config) -> None:
     results = {r.kind: r for r in run_self_tests(config)}
-    assert [r.outcome for r in results.values()] == [Outcome.PASS] * 4 + [Outcome.SKIP] * 2, results
+    assert [r.outcome for r in results.values()] == [Outcome.PASS] * 4 + [Outcome.SKIP] * 2 + [Outcome.PASS]
     assert "9 people" in results["id_reader"].detail
     assert "626×413 px" in results["camera"].detail
     assert "120×60 mm" in results["signature_pad"].detail
     assert "QR" in results["barcode"].detail
+    assert results["face_matcher"].detail == "模拟人脸比对 (sim): threshold 0.6"
 
 
 def test_self_tests_report_unplugged_and_slow_devices(config: Config, held: dict[str, Device]) -> None:
