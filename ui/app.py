@@ -7,7 +7,7 @@ import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -61,6 +61,7 @@ def open_gui_devices(services: CounterServices) -> None:
     from ui.pen_signature import QtPenSignaturePad
 
     host = QDialog()
+    host.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)  # closing the main window still quits
     host.setWindowTitle(QCoreApplication.translate("PenSignature", "Signature"))
     screens = QGuiApplication.screens()
     if len(screens) > 1:

@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         self._step_running = False
         self.face_dialog: FaceOverrideDialog | None = None  # the open supervisor approval, for tests and QA
         self.capture_dialog: DocumentCaptureDialog | None = None  # the live camera's, while open
+        self._captures_waiting: list[tuple[str, CapturedImage]] = []  # confirmed there, saved in order
         # Keyboard-wedge barcode scanners type their codes: recognised app-wide, routed by on_scanned.
         self.wedge_scanner: WedgeScannerFilter | None = None
         application = QApplication.instance()
@@ -534,6 +535,7 @@ class MainWindow(QMainWindow):
     def _step_done(self, case: MarriageCase) -> None:
         self._step_running = False
         self._show_case(case)
+        self._save_next_capture()
 
     def _step_done_then(self, then: Callable[[MarriageCase], None] | None) -> Callable[[MarriageCase], None]:
         if then is None:
@@ -548,6 +550,7 @@ class MainWindow(QMainWindow):
     def _step_failed(self, error: BaseException) -> None:
         self._step_running = False
         self._show_failure(error)
+        self._save_next_capture()
 
     def apply(
         self, fn: Callable[[MarriageCase], MarriageCase], then: Callable[[MarriageCase], None] | None = None
@@ -590,6 +593,7 @@ class MainWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             self._step_running = False
             self._show_failure(error, retry if isinstance(error, DeviceError) else None)
+            self._save_next_capture()
 
         try:
             future = start(case)
@@ -902,6 +906,20 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _captured(self, image: CapturedImage) -> None:
+        """A document the registrar confirmed in the capture window: saved in turn, after
+        any step still running (the window does not wait, so nothing may be dropped)."""
+        if self.case is not None:
+            self._captures_waiting.append((self.case.case_id, image))
+        self._save_next_capture()
+
+    def _save_next_capture(self) -> None:
+        if not self._captures_waiting or self._step_running or self.case is None:
+            return
+        case_id, image = self._captures_waiting.pop(0)
+        if case_id != self.case.case_id:  # the window is modal: only a case closed under it
+            log.warning("a captured document of case %s was not saved: another case is open", case_id)
+            self._save_next_capture()
+            return
         keep, after = self._keep_capture()
         self.apply(lambda case: keep(case, image), after)
 

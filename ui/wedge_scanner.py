@@ -76,9 +76,17 @@ class WedgeScannerFilter(QObject):
 
     # -- the filter --------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self._replaying or event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        if self._replaying or not isinstance(event, QKeyEvent):
             return False
-        if not isinstance(event, QKeyEvent):
+        if event.type() == QEvent.Type.ShortcutOverride:
+            # Qt offers a key to the shortcuts before it becomes a KeyPress: a shortcut on
+            # Enter (a dialog's default button, the pen pad's Done) would take the Enter
+            # ending a scan. Claiming it for the focus widget makes it a KeyPress, seen below.
+            if event.key() in _TERMINATORS and self._is_scan(self._clock()):
+                event.accept()
+                return True
+            return False
+        if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             return False
         if event.type() == QEvent.Type.KeyRelease:
             return self._on_release(watched, event)

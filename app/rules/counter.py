@@ -87,8 +87,8 @@ def check_faces(case: MarriageCase, required: bool) -> list[RuleResult]:
             check = None  # made for a card read before this one
         if check is None:
             if required:
-                results.append(RuleResult("C-ID-FACE", False, f"尚未对{name}进行人证核验（现场人像与证件照片比对）",
-                                          role, Consequence.CANNOT_ACCEPT))
+                missing = f"尚未对{name}进行人证核验（现场人像与证件照片比对）：请按 Shift+F2/F3 比对，或由主管核实放行"
+                results.append(RuleResult("C-ID-FACE", False, missing, role, Consequence.CANNOT_ACCEPT))
             continue
         if check.distance is None or check.threshold is None:
             compared = "比对未能进行"

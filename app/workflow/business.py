@@ -50,7 +50,7 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind, Verdict
 from app.rules.results import RuleResult, refusal_grounds
-from app.workflow.capture import captured_document, with_face_check, with_face_override
+from app.workflow.capture import captured_document, with_face_check, with_face_override, without_stale_face_checks
 from app.workflow.clock import Clock, today
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
@@ -122,7 +122,7 @@ class BusinessWorkflow:
         """Saves the case with its rules judged afresh while it is open; a closed or
         committed case keeps the outcomes it was decided on (after a withdrawal, "the
         application is withdrawn" is the result, not a failed rule)."""
-        updated = replace(case, updated_at=self.clock.now(), **changes)  # type: ignore[arg-type]
+        updated = without_stale_face_checks(replace(case, updated_at=self.clock.now(), **changes))  # type: ignore[arg-type]
         still_open = updated.status in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL) and updated.registration is None
         if still_open and "rule_outcomes" not in changes:
             updated = replace(updated, rule_outcomes=tuple(r.outcome() for r in self.evaluate(updated)))

@@ -62,7 +62,7 @@ def with_face_check(
         person_key=_party_key(case, role),
         checked_at=now,
         model=comparison.model,
-        distance=round(comparison.distance, 4),
+        distance=comparison.distance,  # unrounded: rounding could turn 0.60004 into a match
         threshold=comparison.threshold,
         live_document_id=document.document_id,
     )
@@ -83,3 +83,18 @@ def with_face_override(case: MarriageCase, role: Role, supervisor: str, reason: 
         check = FaceCheck(role=role, person_key=person_key, checked_at=now, model="", distance=None, threshold=None,
                           override_by=supervisor, override_reason=reason)
     return _replacing_check(case, check, None)
+
+
+def without_stale_face_checks(case: MarriageCase) -> MarriageCase:
+    """The case without face checks (and their live images) of anyone who is no longer
+    the party of their role."""
+    stale = [c for c in case.face_checks
+             if (party := case.parties.get(c.role)) is None or party.identity.person_key != c.person_key]
+    if not stale:
+        return case
+    images = {c.live_document_id for c in stale}
+    return replace(
+        case,
+        face_checks=tuple(c for c in case.face_checks if c not in stale),
+        documents=tuple(d for d in case.documents if d.document_id not in images),
+    )

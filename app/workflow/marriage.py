@@ -43,7 +43,7 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind
 from app.rules.results import Consequence, RuleResult, refusal_grounds
-from app.workflow.capture import captured_document, with_face_check, with_face_override
+from app.workflow.capture import captured_document, with_face_check, with_face_override, without_stale_face_checks
 from app.workflow.clock import Clock, today
 from app.workflow.ports import CaseRepository, CentralRegistry
 from devices.camera.types import CapturedImage
@@ -135,7 +135,7 @@ class MarriageWorkflow:
         return OfficeKind.FOREIGN_HMT if self.config.office.designated_foreign_hmt else OfficeKind.MAINLAND
 
     def _save(self, case: MarriageCase, **changes: object) -> MarriageCase:
-        updated = replace(case, updated_at=self.clock.now(), **changes)  # type: ignore[arg-type]
+        updated = without_stale_face_checks(replace(case, updated_at=self.clock.now(), **changes))  # type: ignore[arg-type]
         self.store.save_case(updated)
         return updated
 

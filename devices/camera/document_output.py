@@ -45,6 +45,13 @@ ID_CARD_MM: Final = (54.0, 85.6)  # ISO/IEC 7810 ID-1: the resident ID card and 
 CARD_CLASSES: Final = frozenset(
     {DocumentClass.ID_CARD_FRONT, DocumentClass.ID_CARD_BACK, DocumentClass.RESIDENCE_PERMIT}
 )
+# Sheets of paper whose size is A4 (agreements, statements, certified copies, receipts).
+A4_CLASSES: Final = frozenset({
+    DocumentClass.AGREEMENT, DocumentClass.LOSS_STATEMENT, DocumentClass.ARCHIVE_COPY, DocumentClass.RECEIPT,
+})
+# Never flattened as a page: a face or a photo is kept as the camera saw it (the joint
+# photo is cropped to its standard afterwards, on its faces), whatever rectangle lies behind.
+WHOLE_FRAME_CLASSES: Final = frozenset({DocumentClass.LIVE_FACE, DocumentClass.JOINT_PHOTO, DocumentClass.SINGLE_PHOTO})
 SOFTWARE: Final = "marriage-counter"
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE: Final = b"\xff\xd8"
@@ -99,18 +106,27 @@ class DocumentMetadata:
     mime: str
 
 
-def page_mm_for(document_class: DocumentClass | None) -> tuple[float, float]:
-    """The real size of a document of this class (short side, long side) in mm."""
-    return ID_CARD_MM if document_class in CARD_CLASSES else A4_MM
+def page_mm_for(document_class: DocumentClass | None) -> tuple[float, float] | None:
+    """The real size of a document of this class (short side, long side) in mm; None when
+    the class has no one size (a 结婚证, a hukou page, "other"): its own shape is kept."""
+    if document_class in CARD_CLASSES:
+        return ID_CARD_MM
+    return A4_MM if document_class in A4_CLASSES else None
 
 
 def quad_aspect(corners: Quad) -> float:
     """Long side over short side of the quad (mean of opposite sides)."""
+    short, long = quad_size_px(corners)
+    return long / short if short > 0 else 0.0
+
+
+def quad_size_px(corners: Quad) -> tuple[float, float]:
+    """The quad's own size (short side, long side) in pixels."""
     c = np.asarray(corners, dtype=np.float64)
     horizontal = (np.hypot(*(c[1] - c[0])) + np.hypot(*(c[2] - c[3]))) / 2
     vertical = (np.hypot(*(c[3] - c[0])) + np.hypot(*(c[2] - c[1]))) / 2
     short, long = sorted((float(horizontal), float(vertical)))
-    return long / short if short > 0 else 0.0
+    return short, long
 
 
 def guess_document_class(corners: Quad | None) -> DocumentClass | None:
@@ -138,8 +154,14 @@ def flatten(
     """The page deskewed and cropped to its class's size at `dpi`, and that DPI; without
     corners the whole frame (scaled to `dpi` when the field of view is known, else as is
     with no DPI)."""
+    if document_class in WHOLE_FRAME_CLASSES:
+        corners = None
     if corners is not None:
-        return warp_page(frame, corners, page_mm=page_mm_for(document_class), dpi=dpi), dpi
+        page_mm = page_mm_for(document_class)
+        if page_mm is not None:
+            return warp_page(frame, corners, page_mm=page_mm, dpi=dpi), dpi
+        short, long = quad_size_px(corners)  # at 100 dpi, 0.254 mm per pixel: one pixel each
+        return warp_page(frame, corners, page_mm=(short * 0.254, long * 0.254), dpi=100), None
     if field_width_mm is None:
         return frame, None
     native_dpi = frame.shape[1] / (field_width_mm / MM_PER_INCH)

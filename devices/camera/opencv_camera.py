@@ -129,8 +129,11 @@ class OpenCvCamera(DocumentCamera):
             self._thread.submit(self._grab_step, self._generation)
 
     def stop(self) -> None:
-        """Pauses grabbing after the current frame; the camera stays open. `start()` resumes."""
+        """Pauses grabbing after the current frame; the camera stays open. `start()` resumes.
+        The last frame is forgotten: a capture after this must not return an old picture."""
         self._running = False
+        with self._lock:
+            self._latest = None
 
     def latest_frame(self) -> Frame | None:
         """The newest frame (any thread); None before the first."""
@@ -233,12 +236,12 @@ class OpenCvCamera(DocumentCamera):
             self._cap = None
 
     def _do_capture(self, expected: DocumentClass | None) -> CapturedImage:
-        frame = self.latest_frame()
-        if frame is None:  # not started: read one frame now
+        frame = self.latest_frame() if self._running else None
+        if frame is None:  # not grabbing: read a frame now
             frame = self._read()
         if frame is None:
             raise DeviceUnavailableError(self.name, detail="no frame from the camera")
-        corners = find_page(frame.image) if self.crop_page else None
+        corners = find_page(frame.image) if self.crop_page and expected is not DocumentClass.LIVE_FACE else None
         return make_document(
             frame.image, corners, document_class=expected, device_name=self.name, settings=self.output
         )

@@ -42,8 +42,23 @@ def _frame_with(size: tuple[int, int], angle: float = 4.0) -> tuple[np.ndarray, 
 def test_page_sizes_by_class() -> None:
     assert page_mm_for(DocumentClass.ID_CARD_FRONT) == ID_CARD_MM == page_mm_for(DocumentClass.RESIDENCE_PERMIT)
     assert page_mm_for(DocumentClass.ID_CARD_BACK) == ID_CARD_MM
-    for other in (DocumentClass.AGREEMENT, DocumentClass.HUKOU_PAGE, DocumentClass.OTHER, None):
-        assert page_mm_for(other) == A4_MM
+    for sheet in (DocumentClass.AGREEMENT, DocumentClass.LOSS_STATEMENT, DocumentClass.RECEIPT):
+        assert page_mm_for(sheet) == A4_MM
+    for own_shape in (DocumentClass.HUKOU_PAGE, DocumentClass.MARRIAGE_CERTIFICATE, DocumentClass.OTHER, None):
+        assert page_mm_for(own_shape) is None
+
+
+def test_a_document_without_one_size_keeps_its_own_shape() -> None:
+    frame, corners = _frame_with((300, 200), 8.0)
+    flat, dpi = flatten(frame, corners, DocumentClass.HUKOU_PAGE)
+    assert dpi is None and abs(flat.shape[1] / flat.shape[0] - 1.5) < 0.03 and abs(flat.shape[1] - 300) < 6
+
+
+@pytest.mark.parametrize("photo", [DocumentClass.JOINT_PHOTO, DocumentClass.SINGLE_PHOTO, DocumentClass.LIVE_FACE])
+def test_photos_and_faces_are_never_flattened_as_a_page(photo: DocumentClass) -> None:
+    frame, corners = _frame_with((300, 200), 8.0)
+    flat, dpi = flatten(frame, corners, photo)
+    assert flat.shape == frame.shape and dpi is None
 
 
 @pytest.mark.parametrize(
@@ -81,7 +96,7 @@ def test_without_corners_the_whole_frame_is_kept_or_scaled_by_the_field_of_view(
 
 def test_png_carries_class_time_device_and_dpi() -> None:
     frame, corners = _frame_with((420, 594))
-    image = make_document(frame, corners, document_class=DocumentClass.HUKOU_PAGE, device_name=DEVICE,
+    image = make_document(frame, corners, document_class=DocumentClass.AGREEMENT, device_name=DEVICE,
                           captured_at=WHEN, settings=OutputSettings(dpi=150))
     assert (image.width, image.height) == page_size_px(dpi=150) and image.dpi == 150
     assert image.mime == "image/png" and image.suffix == ".png" and image.image_png.startswith(b"\x89PNG")
@@ -89,10 +104,10 @@ def test_png_carries_class_time_device_and_dpi() -> None:
         png.load()
         assert png.size == (image.width, image.height)
         assert [round(v) for v in png.info["dpi"]] == [150, 150]  # pHYs
-        assert png.text["Description"] == "hukou_page"
+        assert png.text["Description"] == "agreement"
         assert png.text["Source"] == DEVICE  # iTXt: UTF-8
         assert datetime.fromisoformat(png.text["Creation Time"]) == WHEN
-    assert read_metadata(image.image_png) == DocumentMetadata(DocumentClass.HUKOU_PAGE, WHEN, DEVICE, 150, "image/png")
+    assert read_metadata(image.image_png) == DocumentMetadata(DocumentClass.AGREEMENT, WHEN, DEVICE, 150, "image/png")
     assert image.sharpness > 100
 
 

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QInputDevice, QKeyEvent, QPointingDevice
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtGui import QInputDevice, QKeyEvent, QKeySequence, QPointingDevice, QShortcut
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import CounterServices, build_services
 from app.domain.case import MarriageStep, Role
 from devices.camera.opencv_camera import OpenCvCamera
-from devices.camera.types import DocumentClass
+from devices.camera.types import CapturedImage, DocumentClass
 from tests.counter_fixtures import simulated_config
 from tests.synthetic_video import Shot, desk, page_texture, quad, write_video
 from tests.ui.test_pen_signature import pen_stroke
@@ -224,7 +225,7 @@ def test_the_pen_pad_is_opened_by_the_gui_and_signs_the_declaration(
         press(qtbot, window, Qt.Key.Key_F10)
         window.sign_declaration(Role.A)
         qtbot.waitUntil(pad.host.isVisible, timeout=5_000)
-        assert "李明轩" in pad.widget.signer or pad.widget.signer
+        assert pad.widget.signer == window.case.parties[Role.A].identity.name  # type: ignore[union-attr]
         stylus = QPointingDevice(
             "counter pen", 4712, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
             QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 2,
@@ -238,3 +239,34 @@ def test_the_pen_pad_is_opened_by_the_gui_and_signs_the_declaration(
         assert not pad.host.isVisible()
     finally:
         window.close()
+
+
+def test_a_scan_ending_on_a_field_with_an_enter_shortcut_is_still_a_scan(window: MainWindow, qtbot: QtBot) -> None:
+    form = QWidget()
+    qtbot.addWidget(form)
+    field = QLineEdit(form)
+    fired: list[bool] = []
+    QShortcut(QKeySequence(Qt.Key.Key_Return), form, lambda: fired.append(True))  # a default button's Enter
+    form.show()
+    form.activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field, timeout=5_000)
+    assert window.wedge_scanner is not None
+    scanned: list[str] = []
+    window.wedge_scanner.scanned.connect(scanned.append)
+    qtbot.keyClicks(field, "LH110101")  # QTest offers each key to the shortcuts first, as Qt does
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(scanned), timeout=5_000)
+    assert scanned == ["LH110101"] and fired == []
+
+
+def test_documents_confirmed_while_a_step_runs_are_all_saved_in_order(window: MainWindow, qtbot: QtBot) -> None:
+    identified(qtbot, window)
+    press(qtbot, window, Qt.Key.Key_F10)
+    shots = [CapturedImage(blank_png() + bytes([n]), 900, 600, DocumentClass.HUKOU_PAGE, datetime.now().astimezone(),
+                           "test camera", 300.0) for n in range(3)]
+    for shot in shots:  # faster than any save: the second and third wait for the first
+        window._captured(shot)
+    qtbot.waitUntil(lambda: window.case is not None and len(window.case.documents) == 3 and not window.busy,
+                    timeout=10_000)
+    assert [d.image_png for d in window.case.documents] == [s.image_png for s in shots]  # type: ignore[union-attr]

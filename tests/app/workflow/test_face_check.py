@@ -70,7 +70,7 @@ def test_a_match_passes_and_is_kept_with_its_live_image(store: LocalStore, centr
     flow = workflow(store, central, required=True)
     case = flow.check_face(identified(flow), Role.A, live("a"), SAME)
     check = case.face_check_for(Role.A)
-    assert check is not None and check.matched and check.distance == 0.3123
+    assert check is not None and check.matched and check.distance == 0.31234
     assert [d.document_class for d in case.documents] == ["live_face"]
     assert check.live_document_id == case.documents[0].document_id
     results = face_results(flow, case)
@@ -132,12 +132,25 @@ def test_a_new_check_replaces_the_old_one_and_its_image(store: LocalStore, centr
     assert len(case.face_checks) == 1 and [d.image_png for d in case.documents] == [b"\x89PNG live second"]
 
 
-def test_a_check_of_another_card_does_not_count(store: LocalStore, central: CentralStore) -> None:
+def test_another_persons_card_takes_the_old_check_and_its_face_out_of_the_case(
+    store: LocalStore, central: CentralStore
+) -> None:
     flow = workflow(store, central, required=True)
-    case = flow.check_face(identified(flow), Role.B, live("b"), SAME)
+    case = flow.check_face(identified(flow), Role.A, live("a"), SAME)
+    case = flow.check_face(case, Role.B, live("b"), SAME)
     case = flow.record_party(case, Role.B, record_from(OTHER_BRIDE))
     [_, (role, passed, message)] = face_results(flow, case)
     assert (role, passed) == (Role.B, False) and "孙测" in message
+    assert [c.role for c in case.face_checks] == [Role.A]  # the groom's check stays
+    assert [d.image_png for d in case.documents] == [b"\x89PNG live a"]  # the other bride's face is gone
+    assert store.load_case(case.case_id) == case
+
+
+def test_a_distance_just_above_the_threshold_is_not_a_match(store: LocalStore, central: CentralStore) -> None:
+    flow = workflow(store, central, required=False)
+    near = FaceComparison(distance=0.60004, threshold=0.6, model="dlib-resnet-v1")
+    check = flow.check_face(identified(flow), Role.A, live("a"), near).face_check_for(Role.A)
+    assert check is not None and not check.matched
 
 
 def test_no_check_before_the_card_is_read(store: LocalStore, central: CentralStore) -> None:
