@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from app.config import Config, load_config
+from app.config import Config, explain_config, load_config
 from app.errors import AppError
 from app.logging_setup import configure_logging
 from devices.errors import DeviceError
@@ -20,11 +20,26 @@ from devices.errors import DeviceError
 log = logging.getLogger(__name__)
 
 
+def _version() -> str:
+    """The installed distribution's version; the frozen bundle carries its metadata too
+    (copy_metadata in packaging/pyinstaller/marriage-counter.spec)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("marriage-counter")
+    except PackageNotFoundError:  # a source tree run without `pip install -e .`
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="marriage-counter", description="婚姻登记柜台 / marriage registration counter"
     )
-    parser.add_argument("--config", type=Path, help="configuration file (TOML) on top of the machine and user files")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--config", type=Path,
+        help="configuration file (TOML) read after the machine and user files; environment variables still win",
+    )
     parser.add_argument(
         "--simulate", nargs="?", const=True, default=False, metavar="SCENARIO",
         help="simulate every device (default scenario, or the given YAML file)",
@@ -32,7 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="scripted run of the real GUI offscreen; screenshots, PDFs, summary.json")
     demo.add_argument("--out", type=Path, required=True, help="output folder")
-    sub.add_parser("config", help="print the effective configuration as JSON")
+    config_cmd = sub.add_parser(
+        "config",
+        help="the effective configuration as JSON (secrets masked); `config show`: each key with its value "
+        "and the layer that set it",
+    )
+    config_cmd.add_argument(
+        "action", nargs="?", choices=["show"],
+        help="show: every key, its value and its source (default, a file, an environment variable, the "
+        "command line), secrets masked",
+    )
+    config_cmd.add_argument("--json", action="store_true", help="with show: JSON out")
     devices = sub.add_parser(
         "devices", help="list: configured devices, versions, services; test [KIND]: a self-test per device"
     )
@@ -69,11 +94,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _simulate_switch(args: argparse.Namespace, default: bool | Path = False) -> bool | Path:
+    chosen = args.simulate if args.simulate is not False else default
+    return Path(chosen) if isinstance(chosen, str) else chosen
+
+
 def _load(args: argparse.Namespace, *, simulate: bool | Path = False) -> Config:
-    chosen = args.simulate if args.simulate is not False else simulate
-    if isinstance(chosen, str):
-        chosen = Path(chosen)
-    return load_config(config_file=args.config, simulate=chosen)
+    return load_config(config_file=args.config, simulate=_simulate_switch(args, simulate))
+
+
+def _config(args: argparse.Namespace) -> int:
+    """`config`: the effective configuration as JSON, as it always was (now masked);
+    `config show [--json]`: with the source of every value."""
+    from app.config_show import effective_json, show_json, show_text
+
+    if args.action is None:
+        config = _load(args)
+        print(json.dumps(effective_json(config), ensure_ascii=False, indent=2))
+        return 0
+    explained = explain_config(config_file=args.config, simulate=_simulate_switch(args))
+    if args.json:
+        print(json.dumps(show_json(explained), ensure_ascii=False, indent=2))
+    else:
+        print(show_text(explained))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,10 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             from ui.demo import run_demo
 
             return run_demo(config, args.out)
-        config = _load(args)
         if args.command == "config":
-            print(json.dumps(config.model_dump(mode="json"), ensure_ascii=False, indent=2))
-            return 0
+            return _config(args)
+        config = _load(args)
         if args.command == "rules":
             return _rules_check(config, args.file)
         if args.command == "central":

@@ -757,7 +757,9 @@ class DocumentCaptureDialog(QDialog):
 
     def _shut_down(self) -> None:
         self._watchdog.stop()
-        self.worker.stop()
+        # Joined, not detached: the dialog may be deleted right after (WA_DeleteOnClose), and a
+        # worker still rendering would emit on a destroyed object. At most one frame's work.
+        self.worker.stop(wait=True)
         if self._started_camera and self.settings.stop_camera_on_close:
             self.camera.stop()
         self._started_camera = False

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
     QTreeWidget,
@@ -62,6 +63,7 @@ from devices.barcode.base import BarcodeDecoder
 from devices.barcode.types import Barcode
 from devices.base import Device
 from devices.camera.base import DocumentCamera
+from devices.camera.document_output import OutputSettings
 from devices.camera.joint_photo import JointPhotoCheck, standard_joint_photo
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import DeviceError
@@ -72,7 +74,7 @@ from devices.id_reader.pcsc.reader import PcscIdReader
 from devices.signature_pad.base import SignaturePad
 from devices.status import DeviceState, DeviceStatus
 from ui.bridge import OpRunner
-from ui.camera_capture import DocumentCaptureDialog, LiveCamera
+from ui.camera_capture import CaptureSettings, DocumentCaptureDialog, LiveCamera
 from ui.diagnostics import DiagnosticsPanel
 from ui.face_check import FaceOverrideDialog
 from ui.i18n import error_text
@@ -896,8 +898,10 @@ class MainWindow(QMainWindow):
 
     def _open_capture_dialog(self, camera: LiveCamera, expected: DocumentClass) -> None:
         decoder = self.services.devices.get("barcode")
+        output = getattr(camera, "output", None)  # the stills' format and DPI, as capture() makes them
+        settings = CaptureSettings(output=output) if isinstance(output, OutputSettings) else None
         dialog = DocumentCaptureDialog(camera, decoder if isinstance(decoder, BarcodeDecoder) else None,
-                                       expected=expected, parent=self)
+                                       expected=expected, settings=settings, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.document_captured.connect(self._captured)
         # A receipt's or e-certificate's code in view goes where a scanned one goes.
@@ -937,7 +941,8 @@ class MainWindow(QMainWindow):
             if image.document_class is DocumentClass.JOINT_PHOTO:
                 png, check = standard_joint_photo(image.image_png)
                 found.append(check)
-                image = replace(image, image_png=png, width=check.width, height=check.height, mime="image/png")
+                if png is not image.image_png:  # cropped to the standard: a new PNG
+                    image = replace(image, image_png=png, width=check.width, height=check.height, mime="image/png")
             return workflow.add_document(case, image, document_class)
 
         def after(_case: MarriageCase) -> None:
@@ -999,9 +1004,7 @@ class MainWindow(QMainWindow):
         if case is None or party is None:
             self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("read this party's ID card first"))))
             return
-        check = case.face_check_for(role)
-        if check is not None and check.person_key != party.identity.person_key:
-            check = None
+        check = case.current_face_check(role)
         live = next((d.image_png for d in case.documents if check and d.document_id == check.live_document_id), None)
         dialog = FaceOverrideDialog(party, check, live, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -1086,6 +1089,9 @@ class MainWindow(QMainWindow):
             focus.insert(text)
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
                 QApplication.postEvent(focus, QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r"))
+            return
+        if isinstance(focus, QPlainTextEdit) and not focus.isReadOnly():
+            focus.insertPlainText(text)  # no Enter: in a text box it would only start a new line
             return
         self.statusBar().showMessage(self.tr("Scanned code {code}: nothing on this page takes it.").format(
             code=code[:40]), 8000)

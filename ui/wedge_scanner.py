@@ -98,7 +98,7 @@ class WedgeScannerFilter(QObject):
         if key in _TERMINATORS and not event.isAutoRepeat():
             if self._is_scan(now):
                 text = "".join(self._chars)
-                self._swallow_release.update(held.event.key() for held in self._held)
+                self._swallow_release.update(self._keys_still_down())
                 self._swallow_release.add(key)
                 self._reset()
                 self.scanned.emit(text)
@@ -167,6 +167,17 @@ class WedgeScannerFilter(QObject):
         copy = event.clone()
         assert isinstance(copy, QKeyEvent)
         self._held.append(_HeldKey(watched, copy))
+
+    def _keys_still_down(self) -> set[int]:
+        """Keys of the burst pressed and not yet released: only their releases are to come
+        (swallowing a release that already passed would eat a person's later one)."""
+        down: set[int] = set()
+        for held in self._held:
+            if held.event.type() == QEvent.Type.KeyPress:
+                down.add(held.event.key())
+            else:
+                down.discard(held.event.key())
+        return down
 
     def _reset(self) -> None:
         self._flush_timer.stop()

@@ -137,6 +137,7 @@ class FaceCheck:
     live_document_id: str | None = None  # the live_face CapturedDocument, kept as evidence
     override_by: str = ""
     override_reason: str = ""
+    override_at: datetime | None = None  # when the supervisor approved
 
     @property
     def matched(self) -> bool:
@@ -202,6 +203,13 @@ class MarriageCase:
 
     def face_check_for(self, role: Role) -> FaceCheck | None:
         return next((c for c in reversed(self.face_checks) if c.role is role), None)
+
+    def current_face_check(self, role: Role) -> FaceCheck | None:
+        """The role's check if it was made for the party now in the role."""
+        check, party = self.face_check_for(role), self.parties.get(role)
+        if check is None or party is None or check.person_key != party.identity.person_key:
+            return None
+        return check
 
     def signature_for(self, form: SignedForm, role: Role) -> Signature | None:
         return next((s for s in self.form_signatures if s.form == form and s.role is role), None)

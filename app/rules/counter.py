@@ -82,9 +82,7 @@ def check_faces(case: MarriageCase, required: bool) -> list[RuleResult]:
     results: list[RuleResult] = []
     for role, party in sorted(case.parties.items()):
         name = party.identity.name
-        check = case.face_check_for(role)
-        if check is not None and check.person_key != party.identity.person_key:
-            check = None  # made for a card read before this one
+        check = case.current_face_check(role)  # not one made for a card read before this one
         if check is None:
             if required:
                 missing = f"尚未对{name}进行人证核验（现场人像与证件照片比对）：请按 Shift+F2/F3 比对，或由主管核实放行"

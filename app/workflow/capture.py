@@ -78,10 +78,10 @@ def with_face_override(case: MarriageCase, role: Role, supervisor: str, reason: 
     person_key = _party_key(case, role)
     old = case.face_check_for(role)
     if old is not None and old.person_key == person_key:
-        check = replace(old, override_by=supervisor, override_reason=reason)
+        check = replace(old, override_by=supervisor, override_reason=reason, override_at=now)
     else:
         check = FaceCheck(role=role, person_key=person_key, checked_at=now, model="", distance=None, threshold=None,
-                          override_by=supervisor, override_reason=reason)
+                          override_by=supervisor, override_reason=reason, override_at=now)
     return _replacing_check(case, check, None)
 
 

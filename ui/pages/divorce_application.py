@@ -217,7 +217,7 @@ class DivorceApplicationPage(BusinessPage):
     def show_details(self, case: MarriageCase, verdict: Verdict | None, results: list[RuleResult]) -> None:
         details = case.divorce or DivorceDetails()
         for role, box in self.parties.items():
-            box.show_party(case.parties.get(role), case.face_check_for(role))
+            box.show_party(case.parties.get(role), case.current_face_check(role))
         blocking = details.blocking_application
         self.marriage.show_record(
             details.marriage, blocking, self.tr("Not found yet: read both cards, or type the certificate number.")

@@ -286,7 +286,7 @@ class DivorceRegistrationPage(BusinessPage):
         application = details.application
         self.dates.show_dates(application.accepted_on if application else None, self.dates_of(case, verdict))
         for role, box in self.parties.items():
-            box.show_party(case.parties.get(role), case.face_check_for(role))
+            box.show_party(case.parties.get(role), case.current_face_check(role))
         for role, interview_box in self.interviews.items():
             interview_box.show_interview(case.case_id, details.interview_of(role))
         self.agreement.show_agreement(case.case_id, details.agreement)

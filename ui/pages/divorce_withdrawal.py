@@ -87,7 +87,7 @@ class DivorceWithdrawalPage(BusinessPage):
         self.record.show_record(
             details.marriage, details.application, self.tr("Scan the receipt (F4) or type its number.")
         )
-        self.party.show_party(case.parties.get(Role.A), case.face_check_for(Role.A))
+        self.party.show_party(case.parties.get(Role.A), case.current_face_check(Role.A))
         self.tile.show_signature(case, SignedForm.WITHDRAWAL, Role.A)
         application = details.application
         self.dates.show_dates(application.accepted_on if application else None, self.dates_of(case, verdict))

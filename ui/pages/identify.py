@@ -97,7 +97,7 @@ class IdentifyPage(CasePage):
 
     def show_case(self, case: MarriageCase) -> None:
         for role, panel in self.panels.items():
-            panel.show_party(case.parties.get(role), case.face_check_for(role))
+            panel.show_party(case.parties.get(role), case.current_face_check(role))
         # Only the rules this page decides; later steps' rules would be noise here.
         results = [r for r in self.main.services.workflow.evaluate(case) if r.rule_id in IDENTIFY_RULES]
         self.rules.show_results(results)

@@ -130,7 +130,7 @@ class ReissuePage(BusinessPage):
 
     def show_details(self, case: MarriageCase, verdict: Verdict | None, results: list[RuleResult]) -> None:
         details = case.reissue or ReissueDetails(CertificateKind.MARRIAGE)
-        self.party.show_party(case.parties.get(Role.A), case.face_check_for(Role.A))
+        self.party.show_party(case.parties.get(Role.A), case.current_face_check(Role.A))
         self.kind_box.setCurrentIndex(self.kind_box.findData(details.certificate_kind.value))
         self.reason_box.setCurrentIndex(self.reason_box.findData(details.reason))
         empty = (

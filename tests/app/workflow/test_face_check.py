@@ -112,6 +112,7 @@ def test_a_supervisor_override_needs_a_name_and_a_reason_and_is_recorded(
     case = flow.override_face_check(case, Role.B, "周主管", "证件照片为十年前拍摄，经核对户口簿确认本人")
     check = case.face_check_for(Role.B)
     assert check is not None and check.overridden and check.distance == 0.82  # the measurement stays
+    assert check.override_at == NOW
     [(_, passed, message)] = face_results(flow, case)
     assert passed and "周主管" in message and "十年前" in message
     assert store.load_case(case.case_id) == case
