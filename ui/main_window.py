@@ -894,7 +894,9 @@ class MainWindow(QMainWindow):
             self._open_capture_dialog(camera, expected)
             return
         keep, after = self._keep_capture()
-        self.apply_with_device(lambda _: camera.capture(expected), keep, after)
+        # Kept as the class the registrar asked for, whatever the camera guessed.
+        self.apply_with_device(lambda _: camera.capture(expected),
+                               lambda case, image: keep(case, replace(image, document_class=expected)), after)
 
     def _open_capture_dialog(self, camera: LiveCamera, expected: DocumentClass) -> None:
         decoder = self.services.devices.get("barcode")
