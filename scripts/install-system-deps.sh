@@ -24,6 +24,10 @@ PACKAGES=(
   # the zbar library that pyzbar (the fallback barcode decoder, "pyzbar:") loads at
   # import; zxing-cpp, the default, needs nothing. Without it the pyzbar tests skip
   libzbar0
+  # installers (make dist deb nsis, run by make test): PyInstaller needs objdump and
+  # objcopy on Linux; makensis compiles the Windows installer script. dpkg-deb (package
+  # dpkg, always present) builds the .deb with its own xz support, so xz-utils is not needed.
+  binutils nsis
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
