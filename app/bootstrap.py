@@ -312,6 +312,9 @@ def open_devices(config: Config) -> tuple[dict[str, Device], dict[str, str]]:
     sessions = OpenSessions(keep_personal_data=config.devices.record_keeps_personal_data)
     for kind in counter_device_kinds(config):
         spec = getattr(config.devices, kind)
+        if not spec.strip():
+            errors[kind] = f"not configured: set [devices] {kind} in the configuration (or start with --simulate)"
+            continue
         if opened_by_gui(kind, spec):
             continue  # ui.app opens it in the counter's window
         try:

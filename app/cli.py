@@ -151,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(config)
     except (AppError, DeviceError) as error:
         print(f"marriage-counter: {error}", file=sys.stderr)
+        if args.command is None:  # the GUI: started from an icon, nobody sees stderr
+            from ui.app import show_start_error
+
+            show_start_error(error)
         return error.exit_code if isinstance(error, AppError) else 3
 
 

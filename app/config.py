@@ -61,9 +61,12 @@ class RegistrarConfig(_Section):
 
 
 class DevicesConfig(_Section):
-    id_reader: str = DEFAULT_SCENARIO
-    camera: str = DEFAULT_SCENARIO
-    signature_pad: str = DEFAULT_SCENARIO
+    # The counter's own devices; "" = not configured. Never simulated unless configured
+    # ("sim:<scenario>") or started with --simulate: a counter installed and not yet set up
+    # must not register anybody on simulated devices.
+    id_reader: str = ""
+    camera: str = ""
+    signature_pad: str = ""
     # Reads the QR code of a divorce receipt from a camera image (a library, so "real"
     # even at a simulated counter).
     barcode: str = "zxing:"

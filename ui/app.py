@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.bootstrap import CounterServices, build_services
 from app.config import Config
@@ -38,6 +39,27 @@ def ensure_application(language: str) -> QApplication:
     app.setFont(font)
     install_translators(app, language)
     return app
+
+
+def has_screen() -> bool:
+    """A display the user looks at: not the offscreen platform (tests, the demo), and on
+    Linux an X11 or Wayland session (a counter started over ssh has none)."""
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return False
+    return sys.platform == "win32" or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def show_start_error(error: BaseException, *, interactive: bool | None = None) -> None:
+    """A counter started from its desktop icon has no console to print to: an error that
+    stops it at start (a wrong configuration key, a failed database upgrade) is shown in
+    a message box too, with its code, so the registrar can read it to IT."""
+    if not (has_screen() if interactive is None else interactive):
+        return
+    ensure_application("zh_CN")
+    box = QMessageBox(QMessageBox.Icon.Critical, QCoreApplication.translate("StartError", "Marriage registration counter"),
+                      QCoreApplication.translate("StartError", "The counter could not start:") + "\n\n"
+                      + error_text(error))
+    box.exec()  # nothing else is running yet: blocking here blocks nobody
 
 
 def install_exception_hook(window: MainWindow) -> None:

@@ -1925,6 +1925,17 @@ The case is saved; press F12 to try again.</source>
     </message>
 </context>
 <context>
+    <name>StartError</name>
+    <message>
+        <source>Marriage registration counter</source>
+        <translation>婚姻登记柜台</translation>
+    </message>
+    <message>
+        <source>The counter could not start:</source>
+        <translation>柜台程序无法启动：</translation>
+    </message>
+</context>
+<context>
     <name>SyncPanel</name>
     <message>
         <source>Sync with the central registry (Ctrl+Shift+S)</source>

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from app.cli import main
-from app.config import Config
+from app.config import DEFAULT_SCENARIO, Config
 from app.diagnostics.bundle import _local_facts, write_support_bundle
 from app.diagnostics.redact import PersonalDataMasker, redact_config, redact_text
 from tests.counter_fixtures import REPO_ROOT
@@ -166,6 +166,8 @@ def test_bundle_after_the_demo_holds_no_name_or_id_number(demo_data: Path, tmp_p
         handle.write(_leaky_log_line())
     env = {
         **os.environ, "MARRIAGE_COUNTER_DATA_DIR": str(demo_data), "MARRIAGE_COUNTER_CENTRAL__URL": CENTRAL_URL,
+        # collected with the configuration of the counter that ran the demo: simulated
+        "MARRIAGE_COUNTER_DEVICES__ID_READER": DEFAULT_SCENARIO,
     }
     out = tmp_path / "ticket.zip"
     result = subprocess.run([sys.executable, "-m", "app", "support-bundle", "--out", str(out)], cwd=REPO_ROOT,

@@ -8,12 +8,20 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.config import DEFAULT_SCENARIO
 from tests.app.test_cli import cli
 
 BAD_READER = "sam:/dev/ttyUSB9"
 
 
-def test_devices_list_on_simulated_devices(  # the defaults: every device simulated
+@pytest.fixture(autouse=True)
+def simulated_counter(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counter's three devices on the simulator, as IT configures a QA counter."""
+    for kind in ("ID_READER", "CAMERA", "SIGNATURE_PAD"):
+        monkeypatch.setenv(f"MARRIAGE_COUNTER_DEVICES__{kind}", DEFAULT_SCENARIO)
+
+
+def test_devices_list_on_simulated_devices(  # every device simulated
 data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["devices", "list"]) == 0
     out, err = capsys.readouterr()
