@@ -201,13 +201,18 @@ def open_device(
             raise DeviceSpecError(kind, spec, "the 'pen:' pad is the counter window's own pen input: only the GUI "
                                   "opens it (ui.pen_signature)")
         case "opencv" if kind == "camera":
-            # "opencv:<camera index>" or "opencv:<video file or URL>" (devices/camera/opencv_camera).
-            from devices.camera.opencv_camera import OpenCvCamera, parse_source
+            # "opencv:<camera index>" or "opencv:<video file or URL>", then options such as
+            # "?width=2592&height=1944&dpi=300&format=jpeg" (devices/camera/opencv_camera).
+            from devices.camera.opencv_camera import camera_from_options, parse_source, split_options
 
-            source = parse_source(argument)
+            where, options = split_options(argument)
+            source = parse_source(where)
             if isinstance(source, str) and "://" not in source:
                 source = str(_resolve(base_dir, source))
-            return OpenCvCamera(source)
+            try:
+                return camera_from_options(source, options)
+            except ValueError as error:
+                raise DeviceSpecError(kind, spec, str(error)) from None
         case "zxing" if kind == "barcode":
             from devices.barcode.zxing import ZxingBarcodeDecoder
 

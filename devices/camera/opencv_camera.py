@@ -33,7 +33,7 @@ import numpy as np
 
 from devices.base import Device
 from devices.camera.base import DocumentCamera
-from devices.camera.document_output import OutputSettings, make_document
+from devices.camera.document_output import ImageFormat, OutputSettings, make_document
 from devices.camera.page_detect import Image8, find_page
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.errors import DeviceUnavailableError
@@ -251,3 +251,38 @@ def parse_source(argument: str) -> int | str:
     """ "0" -> camera index 0; anything else is a file path (or URL)."""
     text = argument.strip()
     return int(text) if text.isdigit() else text
+
+
+# "opencv:<source>?<key>=<value>&...": what each key sets, and its parser.
+_OPTIONS: Final = ("width", "height", "fps", "dpi", "format", "quality", "field_mm", "loop")
+
+
+def split_options(argument: str) -> tuple[str, dict[str, str]]:
+    """ "0?dpi=300&format=jpeg" -> ("0", {"dpi": "300", "format": "jpeg"}). A query whose
+    keys are not all options belongs to the source (a stream URL's own query); a
+    misspelt option then shows in the "cannot open" message, which names the source."""
+    source, mark, query = argument.rpartition("?")
+    pairs = [pair.partition("=") for pair in query.split("&")] if mark else []
+    if not pairs or any(not equals or key.strip() not in _OPTIONS for key, equals, _ in pairs):
+        return argument, {}
+    return source, {key.strip(): value.strip() for key, _, value in pairs}
+
+
+def camera_from_options(source: int | str, options: dict[str, str], name: str | None = None) -> OpenCvCamera:
+    """The camera a spec's options describe; ValueError names the option at fault."""
+    def number(key: str, default: float) -> float:
+        try:
+            return float(options[key]) if key in options else default
+        except ValueError:
+            raise ValueError(f"{key} must be a number, not {options[key]!r}") from None
+
+    try:
+        image_format = ImageFormat(options.get("format", "png").lower())
+    except ValueError:
+        raise ValueError(f"format must be png or jpeg, not {options['format']!r}") from None
+    field = number("field_mm", 0.0)
+    output = OutputSettings(dpi=round(number("dpi", 200)), image_format=image_format,
+                            jpeg_quality=round(number("quality", 90)), field_width_mm=field or None)
+    return OpenCvCamera(source, width=round(number("width", 1920)), height=round(number("height", 1080)),
+                        fps=number("fps", 30.0), loop=options.get("loop", "") in ("1", "true", "yes"),
+                        output=output, name=name)

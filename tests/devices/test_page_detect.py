@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from devices.camera.opencv_camera import Frame, OpenCvCamera, backends_for, parse_source
+from devices.camera.opencv_camera import Frame, OpenCvCamera, backends_for, parse_source, split_options
 from devices.camera.page_detect import (
     AutoCapture,
     AutoState,
@@ -28,6 +28,7 @@ from devices.camera.page_detect import (
     warp_page,
 )
 from devices.camera.types import DocumentClass
+from devices.errors import DeviceSpecError
 from devices.registry import open_device
 from devices.status import DeviceState
 from tests.synthetic_video import Document, Shot, desk, page_texture, quad, timeline, write_video
@@ -153,3 +154,22 @@ def test_sources_and_backends() -> None:
 def test_no_page_on_an_empty_desk() -> None:
     desk = np.full((H, W, 3), 90, np.uint8)
     assert find_page(desk) is None
+
+
+def test_camera_options_in_the_spec(tmp_path: Path) -> None:
+    assert split_options("0?dpi=300&format=jpeg") == ("0", {"dpi": "300", "format": "jpeg"})
+    assert split_options("rtsp://cam/live?token=abc") == ("rtsp://cam/live?token=abc", {})  # the URL's own
+    assert split_options("C:\\videos\\a.avi") == ("C:\\videos\\a.avi", {})
+    camera = open_device("camera", "opencv:0?width=2592&height=1944&fps=15&dpi=300&format=jpeg&quality=80",
+                         base_dir=tmp_path)
+    try:
+        assert isinstance(camera, OpenCvCamera) and camera.source == 0
+        assert (camera.width, camera.height, camera.fps) == (2592, 1944, 15.0)
+        assert camera.output.dpi == 300 and camera.output.image_format.value == "jpeg"
+        assert camera.output.jpeg_quality == 80
+    finally:
+        camera.close()
+    for bad, reason in (("opencv:0?dpi=many", "dpi must be a number"), ("opencv:0?format=tiff", "png or jpeg"),
+                        ("opencv:0?dpi=5", "dpi must lie between")):
+        with pytest.raises(DeviceSpecError, match=reason):
+            open_device("camera", bad, base_dir=tmp_path)
