@@ -70,6 +70,11 @@ COUNTER_GRANTS: dict[str, tuple[str, ...]] = {
     "divorce_application": ("SELECT", "INSERT", "UPDATE (status)"),
     "divorce_completion": ("SELECT", "INSERT"),
     "archive_file": ("SELECT (reg_uuid, name, office_code, sha256, size, stored_at)", "INSERT"),
+    # Accounts are managed by IT (admin role); counters read them for the offline cache.
+    "operator": ("SELECT",),
+    # A counter registers its own key once (IT revokes); the store verifies archives with it.
+    "counter_key": ("SELECT", "INSERT"),
+    "audit_head": ("SELECT", "INSERT", "UPDATE (seq, head_hash, shipped_at)"),
 }
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

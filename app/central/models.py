@@ -41,6 +41,7 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -296,3 +297,44 @@ class CertificateReissueRow(CentralBase):
     original_certificate_no: Mapped[str] = mapped_column(String(24), ForeignKey("certificate.certificate_no"))
     person_key: Mapped[str] = mapped_column(String(100))
     issued_on: Mapped[date] = mapped_column(Date)
+
+
+class OperatorRow(CentralBase):
+    """A registrar's (supervisor's, administrator's, QA's) account, managed centrally and
+    cached on the counters; `secret_hash` is a scrypt PHC string, never the secret."""
+
+    __tablename__ = "operator"
+    __table_args__ = (CheckConstraint("role IN ('registrar', 'supervisor', 'admin', 'qa')", name="role"),)
+
+    operator_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    office_code: Mapped[str] = mapped_column(String(6))
+    role: Mapped[str] = mapped_column(String(16))
+    training_valid_until: Mapped[date | None] = mapped_column(Date)
+    secret_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CounterKeyRow(CentralBase):
+    """A counter's public signing key (Ed25519, PEM): archive manifests are verified with it."""
+
+    __tablename__ = "counter_key"
+
+    counter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(6))
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditHeadRow(CentralBase):
+    """The last link of a counter's audit chain, as shipped with its latest sync."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("length(head_hash) = 64", name="head_hash"),)
+
+    counter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    shipped_at: Mapped[datetime] = mapped_column(UtcDateTime())
