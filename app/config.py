@@ -123,6 +123,27 @@ class UiConfig(_Section):
         return value
 
 
+class AuthConfig(_Section):
+    """Registrars' login (#10): accounts come from the central store, cached here."""
+
+    idle_lock_minutes: int = Field(10, ge=1, le=240)  # the screen locks, the case stays
+    max_failures: int = Field(5, ge=1, le=20)  # wrong secrets in a row before the lockout
+    lockout_minutes: int = Field(15, ge=1, le=1440)
+    # The second factor (USB key / certificate): "" none; "sim:<scenario>" simulated.
+    second_factor: str = ""
+
+
+class SecurityConfig(_Section):
+    """Keys and encryption at rest on the counter (#10)."""
+
+    # Where the counter's keys live: "file" = files readable only by the account running
+    # the counter (key_dir); "keyring" = the platform key store (Windows Credential
+    # Manager / DPAPI, the Secret Service on Linux) through `keyring`.
+    key_store: Literal["file", "keyring"] = "file"
+    key_dir: Path | None = None  # "file": None = <data_dir>/keys
+    encrypt_local_store: bool = True  # personal columns and every image, AEAD bound to case and field
+
+
 class Config(_Section):
     office: OfficeConfig = OfficeConfig()
     registrar: RegistrarConfig = RegistrarConfig()
@@ -131,6 +152,8 @@ class Config(_Section):
     central: CentralConfig = CentralConfig()
     rules: RulesConfig = RulesConfig()
     ui: UiConfig = UiConfig()
+    auth: AuthConfig = AuthConfig()
+    security: SecurityConfig = SecurityConfig()
     data_dir: Path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
     @field_validator("data_dir")

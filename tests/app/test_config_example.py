@@ -13,7 +13,7 @@ EXAMPLE = REPO_ROOT / "packaging" / "config.example.toml"
 _SETTING = re.compile(r"^# ([a-z_]+) = (.*)$")
 _SECTION = re.compile(r"^\[([a-z_]+)\]\s*$")
 # Defaults that depend on the machine: the example shows an equivalent spelling.
-_MACHINE_DEPENDENT = {"data_dir"}
+_MACHINE_DEPENDENT = {"data_dir", "security.key_dir"}
 
 
 def _settings(text: str) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Keys and encryption at rest on the counter (#10)."""
