@@ -17,11 +17,12 @@ from app.logging_setup import mask_identity_numbers
 REDACTED = "***"
 
 _SECRET_KEY = re.compile(r"pass(word|wd|phrase)|secret|token|credential|api[_-]?key|private[_-]?key", re.IGNORECASE)
-# scheme://user:password@host → scheme://user:***@host (the user name stays: IT needs it)
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*:)(?P<secret>[^@\s/]*)(?P<tail>@)")
+# scheme://user:password@host → scheme://user:***@host (the user name stays: IT needs it).
+# The password may hold an unencoded "/" (SQLAlchemy accepts it): everything up to the "@".
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*:)(?P<secret>[^@\s]*)(?P<tail>@)")
 # key=value pairs in a URL's query or a libpq connection string
 _QUERY_SECRET = re.compile(
-    r"(?P<head>\b(?:[A-Za-z_]*(?:password|passwd|secret|token|sslkey)[A-Za-z_]*)=)(?P<secret>[^&\s;'\"]+)",
+    r"(?P<head>\b(?:[A-Za-z_]*(?:password|passwd|secret|token|sslkey)[A-Za-z_]*)\s*=\s*)(?P<secret>'[^']*'|[^&\s;'\"]+)",
     re.IGNORECASE,
 )
 

@@ -121,12 +121,14 @@ LangString BadQuote ${LANG_SIMPCHINESE} "设置中不能含有单引号 (')。"
 LangString BadQuote ${LANG_ENGLISH} "Settings cannot contain a single quote (')."
 LangString Running ${LANG_SIMPCHINESE} "婚姻登记柜台正在运行。请先关闭它，然后点“重试”。"
 LangString Running ${LANG_ENGLISH} "The counter application is running. Close it, then click Retry."
+LangString IncompleteConfig ${LANG_SIMPCHINESE} "本机已有配置文件：如需以安装参数替换它，须同时给出 /OFFICE 和 /CENTRAL_URL（其余参数可选）。未作任何更改。"
+LangString IncompleteConfig ${LANG_ENGLISH} "This PC already has a machine configuration: to replace it from installer parameters, give /OFFICE and /CENTRAL_URL too (the others are optional). Nothing was changed."
 LangString ConfigKept ${LANG_SIMPCHINESE} "保留已有的本机配置："
 LangString ConfigKept ${LANG_ENGLISH} "Keeping the existing machine configuration:"
 LangString ConfigBad ${LANG_SIMPCHINESE} "本机配置未通过检查（见安装日志）。请修改 %ProgramData%\marriage-counter\config.toml 后运行 marriage-counter config。"
 LangString ConfigBad ${LANG_ENGLISH} "The machine configuration failed its check (see the install log). Fix %ProgramData%\marriage-counter\config.toml, then run marriage-counter config."
-LangString AskPurge ${LANG_SIMPCHINESE} "同时删除本机配置和 %ProgramData%\marriage-counter 中的全部内容吗？$\r$\n各登记员自己的数据（%LOCALAPPDATA%\marriage-counter）不会被删除。"
-LangString AskPurge ${LANG_ENGLISH} "Also delete the machine configuration and everything in %ProgramData%\marriage-counter?$\r$\nEach registrar's own data (%LOCALAPPDATA%\marriage-counter) is not deleted."
+LangString AskPurge ${LANG_SIMPCHINESE} "同时删除本机配置（%ProgramData%\marriage-counter\config.toml）吗？$\r$\n登记数据不会被删除。"
+LangString AskPurge ${LANG_ENGLISH} "Also delete the machine configuration (%ProgramData%\marriage-counter\config.toml)?$\r$\nNo registration data is deleted."
 
 ; ---------------------------------------------------------------------------------
 ; Command line: /NAME=value. Quote values that hold "/" or spaces (GetOptions ends an
@@ -332,6 +334,19 @@ Function .onInit
     SetErrorLevel 2
     Quit
   ${EndIf}
+  ; Parameters replace an existing machine configuration as a whole: one parameter alone
+  ; (say /CAMERA on an upgrade) would leave the office and the central store at their
+  ; defaults, and the counter would register under the wrong office into a stand-in store.
+  SetShellVarContext all
+  ${If} $ConfigGiven == 1
+  ${AndIf} ${FileExists} "$APPDATA\${APP}\config.toml"
+    ${If} $OfficeCode == ""
+    ${OrIf} $CentralUrl == ""
+      MessageBox MB_OK|MB_ICONSTOP "$(IncompleteConfig)" /SD IDOK
+      SetErrorLevel 2
+      Quit
+    ${EndIf}
+  ${EndIf}
 FunctionEnd
 
 ; Shown on a fresh install (no machine configuration yet); skipped on upgrades, which
@@ -440,8 +455,9 @@ SectionEnd
 ; ---------------------------------------------------------------------------------
 ; Uninstall: the program, shortcuts and registry entries. Never the registrars' data
 ; (%LOCALAPPDATA%\marriage-counter of each user); %ProgramData%\marriage-counter
-; (machine configuration, and data_dir when IT put it there) only with /PURGE or
-; when the person uninstalling says yes.
+; the machine configuration only with /PURGE or when the person uninstalling says yes;
+; a data_dir there is never deleted by the uninstaller (IT removes it by hand, after
+; `marriage-counter sync status` shows nothing waiting).
 
 Function un.onInit
   SetRegView 64
@@ -478,6 +494,10 @@ Section "Uninstall"
   DeleteRegKey HKLM "${UNINSTALL_KEY}"
   DeleteRegKey HKLM "${SETTINGS_KEY}"
   ${If} $Purge == 1
-    RMDir /r "$APPDATA\${APP}"
+    ; The configuration only: a data_dir IT placed under ProgramData holds registrations
+    ; that may not have reached the central store yet, and is never deleted from here.
+    Delete "$APPDATA\${APP}\config.toml"
+    Delete "$APPDATA\${APP}\config.toml.previous"
+    RMDir "$APPDATA\${APP}"
   ${EndIf}
 SectionEnd

@@ -110,6 +110,9 @@ def test_config_show_stops_on_a_bad_layer_with_exit_2(
         ("central.url", f"postgresql://user:{SECRET}@host/db", "postgresql://user:***@host/db"),
         ("central.url", f"postgresql://host/db?user=u&password={SECRET}", "postgresql://host/db?user=u&password=***"),
         ("central.url", "postgresql://user@host/db", "postgresql://user@host/db"),
+        ("central.url", "postgresql+psycopg://mc:pa/ss@host/db", "postgresql+psycopg://mc:***@host/db"),  # a "/"
+        ("central.url", "host=h password='a b' user=u", "host=h password=*** user=u"),  # libpq, quoted
+        ("central.url", "host=h password = x1", "host=h password = ***"),
         ("central.password", SECRET, "***"),
         ("central.db_passwd", SECRET, "***"),
         ("archive.signing_key", SECRET, "***"),
