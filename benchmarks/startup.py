@@ -56,15 +56,16 @@ app.exec()
 """
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(home: Path, *, probe: bool) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MARRIAGE_COUNTER_", "PYTHON"))}
+    if probe:  # the first-window marker; never for --version, which must not start Qt
+        env["MARRIAGE_COUNTER_STARTUP_PROBE"] = "1"
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_DATA_HOME=str(home / ".local/share"),
         XDG_CACHE_HOME=str(home / ".cache"),
         QT_QPA_PLATFORM="offscreen",
-        MARRIAGE_COUNTER_STARTUP_PROBE="1",
         MARRIAGE_COUNTER_DATA_DIR=str(home / "data"),
         MARRIAGE_COUNTER_LOG_LEVEL="WARNING",
     )
@@ -76,16 +77,21 @@ def time_to_marker(command: list[str], marker: str | None) -> float:
     with tempfile.TemporaryDirectory(prefix="startup-") as scratch:
         home = Path(scratch)
         start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=home, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        # stderr to a file: a chatty child must not fill a pipe nobody reads while stdout is looped
+        errors = home / "stderr.txt"
+        with errors.open("w") as error_file:
+            process = subprocess.Popen(
+                command, cwd=home, env=_env(home, probe=marker is not None), stdout=subprocess.PIPE,
+                stderr=error_file, text=True,
+            )
         seen = None
         assert process.stdout is not None
         for line in process.stdout:
             if marker is not None and line.strip() == marker and seen is None:
                 seen = time.perf_counter() - start
-        _, error = process.communicate(timeout=120)
+        process.wait(timeout=120)
         ended = time.perf_counter() - start
+        error = errors.read_text(errors="replace")
         if process.returncode != 0 or (marker is not None and seen is None):
             raise SystemExit(f"{command[0]} failed ({process.returncode}): {error[-2000:]}")
         return seen if seen is not None else ended
