@@ -16,6 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.archive.signing import counter_signer
+from app.audit import AuditEvent, AuditSink
+from app.audit.trail import AuditTrail
+from app.auth.guard import CounterGuard
+from app.auth.model import Account
+from app.auth.second_factor import second_factor_from_spec
+from app.auth.service import AuthService
+from app.auth.session import CounterSession
+from app.central.keys import CounterKey
 from app.central.store import CentralStore
 from app.central.types import (
     ActiveMarriage,
@@ -196,6 +205,14 @@ class CentralConnection:
     ) -> dict[str, str]:
         return self._write(lambda store: store.store_archive_files(reg_uuid, office_code, files))
 
+    # Bookkeeping of the counter itself, outside QA's injected faults (those aim at the
+    # registrar's own calls): the archive signing key, the audit chain's head.
+    def register_counter_key(self, counter_id: str, office_code: str, public_key_pem: str) -> CounterKey:
+        return self._open().register_counter_key(counter_id, office_code, public_key_pem)
+
+    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None:
+        self._open().record_audit_head(counter_id, seq, head_hash)
+
     # Divorce and reissue (app.workflow.ports.BusinessRegistry).
 
     def marriage_records_of(self, person_key: str) -> list[MarriageRecord]:
@@ -253,6 +270,12 @@ class CentralConnection:
     def expire_divorce_applications(self, today: date, calendar: HolidayCalendar) -> list[str]:
         return self._write(lambda store: store.expire_divorce_applications(today, calendar))
 
+    def operators_for_counter(self, office_code: str) -> list[Account]:
+        """The accounts a counter caches for offline login (app.auth.OperatorDirectory)."""
+        from app.central.operators import CentralOperators
+
+        return self._call(lambda store: CentralOperators(store).operators_for_counter(office_code))
+
     def ping(self) -> bool:
         """Whether the store answers; a simulated outage counts, without using up a fault."""
         if self.fault_injection and self._faults.certain_outage:
@@ -286,6 +309,9 @@ class CounterServices:
     sync: SyncService
     divorce: DivorceWorkflow
     reissue: ReissueWorkflow
+    sessions: CounterSession  # who is logged in (the workflows' session provider, #10)
+    guard: CounterGuard  # permission checks and audit events of the workflows
+    audit: AuditSink
     devices: dict[str, Device] = field(default_factory=dict)
     device_errors: dict[str, str] = field(default_factory=dict)
 
@@ -293,9 +319,16 @@ class CounterServices:
     def device_mode(self) -> DeviceMode:
         return self.workflow.device_mode
 
+    @property
+    def auth(self) -> AuthService:
+        return self.sessions.auth
+
     def close(self) -> None:
         """Closes everything, even when one part fails to close."""
         with ExitStack() as stack:  # callbacks run last-in first-out
+            close_audit = getattr(self.audit, "close", None)
+            if callable(close_audit):
+                stack.callback(close_audit)  # last: the other parts may still record
             stack.callback(self.store.close)
             stack.callback(self.central.close)
             for device in self.devices.values():
@@ -349,7 +382,7 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
     except OSError as error:
         raise LocalStoreError(detail=f"{config.data_dir}: {error.strerror or error}") from error
     with ExitStack() as cleanup:  # undone if anything below fails
-        store = LocalStore(config.store_url)
+        store = LocalStore.from_config(config)
         store.open()
         cleanup.callback(store.close)
         devices, device_errors = open_devices(config)
@@ -366,7 +399,24 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
         )
         for scenario in scenarios:
             central.load_scenario_faults(scenario)
-        sync = SyncService(store, central, clock=counter_clock)
+        audit = open_audit_sink(config)
+        close_audit = getattr(audit, "close", None)
+        if callable(close_audit):
+            cleanup.callback(close_audit)
+        # Each sync pass ships the audit chain's head (truncation shows centrally) and
+        # signs the archives it sends with the counter's key (the store verifies them).
+        sync = SyncService(store, central, clock=counter_clock, audit=audit if isinstance(audit, AuditTrail) else None,
+                           signer=counter_signer(config))
+        sessions = CounterSession(AuthService(
+            config=config.auth, office_code=config.office.code, counter_id=config.office.counter_id,
+            data_dir=config.data_dir, clock=counter_clock, simulated=simulated, audit=audit, directory=central,
+            second_factor=second_factor_from_spec(
+                config.auth.second_factor, base_dir=resources_dir().parent,
+                default_scenario=resources_dir() / "sim" / "default.yaml",
+            ),
+            builtin_name=config.registrar.name,
+        ))
+        guard = CounterGuard(sessions, audit)
         workflow = MarriageWorkflow(
             store=store,
             central=central,
@@ -375,17 +425,45 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
             device_mode=DeviceMode.SIMULATED if simulated else DeviceMode.REAL,
             rules=rules_context(config),
             sync=sync,
+            guard=guard,
         )
         services = CounterServices(
             config, store, central, workflow, sync,
             divorce=DivorceWorkflow.beside(workflow, central, sync),
             reissue=ReissueWorkflow.beside(workflow, central, sync),
+            sessions=sessions, guard=guard, audit=audit,
             devices=devices, device_errors=device_errors,
         )
+        if simulated:
+            # QA runs, the demo and the GUI tests start logged in as the built-in QA
+            # operator; a counter on real devices always asks who is there (README).
+            sessions.auto_login()
         sync.start()  # resends what a previous run left waiting, and whatever waits from now on
         cleanup.callback(sync.stop)
         cleanup.pop_all()
     return services
+
+
+class UnwritableAuditSink:
+    """The audit trail could not be opened: every access it should record is refused
+    (AUD-001, fail closed), so the counter starts and says why, but shows no case."""
+
+    def __init__(self, error: AppError) -> None:
+        self.error = error
+
+    def record(self, event: AuditEvent) -> None:
+        raise self.error
+
+
+def open_audit_sink(config: Config) -> AuditSink:
+    """The counter's audit trail (app.audit.trail, <data_dir>/audit/audit.jsonl)."""
+    from app.audit.trail import open_audit_trail
+
+    try:
+        return open_audit_trail(config)
+    except AppError as error:
+        log.error("the audit trail cannot be opened: %s", error)
+        return UnwritableAuditSink(error)
 
 
 def simulator_scenarios(devices: dict[str, Device]) -> list[Scenario]:

@@ -85,8 +85,47 @@ def _parser() -> argparse.ArgumentParser:
         "every counter at once, e.g. a daily job)",
     )
     expire.add_argument("--on", type=date.fromisoformat, help="the day to judge by (default: today)")
+    revoke = central_sub.add_parser(
+        "revoke-key",
+        help="revoke a counter's archive signing key (admin); the counter registers its new key by itself",
+    )
+    revoke.add_argument("counter_id", metavar="COUNTER_ID")
+    revoke.add_argument("--url", help="SQLAlchemy URL with an administrator's credentials (default: [central] url)")
+    archive = sub.add_parser("archive", help="electronic archive packages: export one, verify one offline")
+    archive_sub = archive.add_subparsers(dest="archive_command", required=True)
+    export = archive_sub.add_parser("export", help="write a case's archive package to a folder or a .zip")
+    export.add_argument("case_id", metavar="CASE_ID")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR|FILE.zip")
+    export.add_argument(
+        "--central-url", help="where files already confirmed and dropped locally are read (admin URL)"
+    )
+    verify = archive_sub.add_parser(
+        "verify", help="check a package's signature and files (exit 0 valid, 1 invalid, 3 cannot check)"
+    )
+    verify.add_argument("path", type=Path, metavar="PATH", help="package folder or .zip")
+    verify.add_argument("--public-key", type=Path, metavar="FILE", help="the counter's public key (PEM)")
+    verify.add_argument("--central-url", help="central store to fetch the key from (default: [central] url)")
+    archive_sub.add_parser("public-key", help="this counter's archive signing public key (PEM)")
     sync = sub.add_parser("sync", help="the outbox of registrations and archives waiting for the central store")
     sync.add_argument("action", choices=["status", "run"], help="status: list items; run: push now")
+    audit = sub.add_parser("audit", help="the counter's audit trail (who accessed or changed which case, when)")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_check = audit_sub.add_parser(
+        "verify",
+        help="check every record and link, and against the central store's head that no tail was cut off "
+        "(exit 0 intact, 1 broken, 3 cannot check)",
+    )
+    audit_check.add_argument("--file", type=Path, metavar="PATH", help="another log (default: this counter's)")
+    audit_check.add_argument("--json", action="store_true", help="JSON out")
+    audit_check.add_argument("--no-central", action="store_true", help="do not ask the central store for its head")
+    audit_list = audit_sub.add_parser("show", help="the records, one a line (no personal data)")
+    audit_list.add_argument("--file", type=Path, metavar="PATH", help="another log (default: this counter's)")
+    audit_list.add_argument("--case", metavar="ID", help="only the records of this case")
+    audit_list.add_argument("--since", type=date.fromisoformat, metavar="DATE", help="only from this day on")
+    audit_list.add_argument("--json", action="store_true", help="one JSON object a line")
+    from app.auth.cli import add_parser as add_operators_parser
+
+    add_operators_parser(sub)
     rules = sub.add_parser("rules", help="the rules engine")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     check = rules_sub.add_parser("check", help="decide one case given as JSON; JSON out (exit 0 accept, 1 other)")
@@ -135,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
             return _rules_check(config, args.file)
         if args.command == "central":
             return _central(args)
+        if args.command == "operators":
+            from app.auth.cli import operators_command
+
+            return operators_command(args, config)
+        if args.command == "archive":
+            return _archive(args, config)
         configure_logging(config.log_dir)  # the GUI and devices: long-running, worth a log
         if args.command == "devices":
             return _devices(args, config)
@@ -146,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             from app.sync.cli import sync_run, sync_status
 
             return sync_status(config) if args.action == "status" else sync_run(config)
+        if args.command == "audit":
+            return _audit(args, config)
         from ui.app import run_gui
 
         return run_gui(config)
@@ -206,6 +253,10 @@ def _central(args: argparse.Namespace) -> int:
 
     if args.central_command == "expire":
         return _expire(_load(args), args.on or date.today())
+    if args.central_command == "revoke-key":
+        from app.archive.cli import central_revoke_key
+
+        return central_revoke_key(_load(args), args.counter_id, args.url)
     if args.central_command == "init":
         for line in init_central(args.url, counter_role=args.counter_role, counter_password=args.counter_password):
             print(line)
@@ -213,3 +264,21 @@ def _central(args: argparse.Namespace) -> int:
         for line in migrate_central(args.url):
             print(line)
     return 0
+
+
+def _archive(args: argparse.Namespace, config: Config) -> int:
+    from app.archive.cli import archive_export, archive_public_key, archive_verify
+
+    if args.archive_command == "export":
+        return archive_export(config, args.case_id, args.out, args.central_url)
+    if args.archive_command == "verify":
+        return archive_verify(config, args.path, args.public_key, args.central_url)
+    return archive_public_key(config)
+
+
+def _audit(args: argparse.Namespace, config: Config) -> int:
+    from app.audit.cli import audit_show, audit_verify
+
+    if args.audit_command == "verify":
+        return audit_verify(config, args.file, as_json=args.json, central=not args.no_central)
+    return audit_show(config, args.file, case_id=args.case, since=args.since, as_json=args.json)

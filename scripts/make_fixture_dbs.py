@@ -14,6 +14,10 @@ A fixture, once released, is never regenerated: it stands for the databases coun
 have in the field. When a migration is added, add its fixture (the second form above)
 with rows for whatever the new revision added, and commit it. The files are standalone
 (journal mode DELETE, vacuumed) and small.
+
+From local 0004 on, personal values are sealed (app.store.protection) under a random
+data key wrapped by the fixtures' fixed key-encryption key (tests/fixture_dbs.py,
+LOCAL_FIXTURE_KEK): the tests open those fixtures with it.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ if str(ROOT) not in sys.path:
 from app.central.types import registration_payload_sha256  # noqa: E402
 from app.store.engine import make_engine, run_migrations  # noqa: E402
 from app.store.local import _row_digest  # noqa: E402  (the digest the store writes)
+from app.store.protection import ROW_KEYS, SEALED, FieldCodec, seal_value  # noqa: E402
 from tests.factories import citizen_number  # noqa: E402
+from tests.fixture_dbs import local_fixture_protection  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "db"
 MIGRATIONS = {
@@ -94,10 +100,21 @@ def sql_value(value: object, *, utc: bool = False) -> object:
     return value
 
 
+# The codec of the local fixture being filled, from 0004 on (None: nothing is sealed).
+SEALING: dict[str, FieldCodec] = {}
+
+
 def insert(db: sqlite3.Connection, table: str, row: Mapping[str, object], *, utc: Iterable[str] = ()) -> None:
     utc_columns = set(utc)
     columns = list(row)
-    values = [sql_value(row[c], utc=c in utc_columns) for c in columns]
+    codec = SEALING.get("local")
+    sealed = SEALED.get(table, {}) if codec is not None else {}
+    row_key = tuple(row[c] for c in ROW_KEYS[table]) if sealed else ()
+    values = [
+        seal_value(codec, table, c, row_key, row[c]) if codec is not None and c in sealed
+        else sql_value(row[c], utc=c in utc_columns)
+        for c in columns
+    ]
     placeholders = ", ".join("?" for _ in columns)
     db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", values)
 
@@ -105,7 +122,8 @@ def insert(db: sqlite3.Connection, table: str, row: Mapping[str, object], *, utc
 def child(db: sqlite3.Connection, table: str, case_id: str, row: Mapping[str, object]) -> None:
     """A child row of a case with its row digest, as LocalStore writes it."""
     full = {"case_id": case_id, **row}
-    insert(db, table, {**full, "row_digest": _row_digest(full)})
+    codec = SEALING.get("local")
+    insert(db, table, {**full, "row_digest": _row_digest(full, codec.digest_key if codec is not None else None)})
 
 
 # --- local store ------------------------------------------------------------------------
@@ -134,8 +152,10 @@ def local_party(
     occupation: str = "", central: str | None = "",
 ) -> None:
     p = PEOPLE[who]
+    codec = SEALING.get("local")
+    key = {"person_key": p["key"]} if codec is None else {"person_index": codec.person_index(p["key"])}
     child(db, "case_party", case_id, {
-        "role": role, "doc_type": "resident_id", "number": p["number"], "person_key": p["key"], "name": p["name"],
+        "role": role, "doc_type": "resident_id", "number": p["number"], **key, "name": p["name"],
         "sex": p["sex"], "birth_date": p["birth_date"], "ethnicity_code": "01", "address": "北京市东城区样例街道1号",
         "issuing_authority": "北京市公安局东城分局", "valid_from": date(2020, 1, 1), "valid_to": date(2040, 1, 1),
         "nationality": "CHN", "photo_png": png(f"photo-{who}"), "read_at": read_at, "reader_name": "sim:id_reader",
@@ -387,6 +407,10 @@ def build(store: str, revision: str, out_dir: Path = FIXTURES) -> Path:
         engine = make_engine(f"sqlite:///{path}")
         try:
             run_migrations(engine, MIGRATIONS[store], revision)
+            SEALING.clear()
+            if store == "local" and int(revision) >= 4:
+                with engine.begin() as conn:  # the data key, wrapped by the fixtures' key
+                    SEALING["local"] = local_fixture_protection().write_codec(conn, target.name)
         finally:
             engine.dispose()
         db = sqlite3.connect(path, isolation_level=None)

@@ -3,6 +3,7 @@ and helpers for the upgrade tests of the local and the central store."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from alembic.operations import Operations
 
+from app.security.keys import MemoryKeyStore
+from app.store.protection import KEK_NAME, StoreProtection
 from tests.counter_fixtures import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "db"
@@ -53,3 +56,12 @@ def fail_when_creating(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
         return result
 
     monkeypatch.setattr(Operations, "create_table", failing)
+
+
+# The key-encryption key of the local fixtures from 0004 on (encrypted at rest): fixed and
+# public, so the tests can open them. A counter's own key is random (app.security.keys).
+LOCAL_FIXTURE_KEK = hashlib.sha256(b"marriage-counter test fixtures: local store key-encryption key").digest()
+
+
+def local_fixture_protection() -> StoreProtection:
+    return StoreProtection(MemoryKeyStore({KEK_NAME: LOCAL_FIXTURE_KEK}))

@@ -4,6 +4,10 @@ the temporary directory is touched.
 
 initdb and postgres refuse to run as root (CI runs as root), so then they run as the
 `postgres` system user that Debian's server package creates.
+
+`PostgresServer(tls=(certificate, key))` starts the server with TLS on (opt-in; the
+default server is unchanged): both files are copied into its directory, owned by the
+server's user, the key 0600 as PostgreSQL requires.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: tuple[Path, Path] | None = None) -> None:
+        self.tls = tls
         self.bin = server_binaries()
         self.root = Path(tempfile.mkdtemp(prefix="mc-pg-"))
         self.data = self.root / "data"
@@ -68,7 +73,18 @@ class PostgresServer:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
+        if self.tls is not None:
+            options += " " + self._tls_options(*self.tls)
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+
+    def _tls_options(self, certificate: Path, key: Path) -> str:
+        copies = (self.root / "server.crt", self.root / "server.key")
+        for source, copy in zip((certificate, key), copies, strict=True):
+            shutil.copyfile(source, copy)
+            copy.chmod(0o600)
+            if self.as_root:
+                shutil.chown(copy, SERVER_USER, SERVER_USER)
+        return f"-c ssl=on -c ssl_cert_file={copies[0]} -c ssl_key_file={copies[1]}"
 
     def stop(self) -> None:
         try:

@@ -56,7 +56,8 @@ def show_start_error(error: BaseException, *, interactive: bool | None = None) -
     if not (has_screen() if interactive is None else interactive):
         return
     ensure_application("zh_CN")
-    box = QMessageBox(QMessageBox.Icon.Critical, QCoreApplication.translate("StartError", "Marriage registration counter"),
+    title = QCoreApplication.translate("StartError", "Marriage registration counter")
+    box = QMessageBox(QMessageBox.Icon.Critical, title,
                       QCoreApplication.translate("StartError", "The counter could not start:") + "\n\n"
                       + error_text(error))
     box.exec()  # nothing else is running yet: blocking here blocks nobody

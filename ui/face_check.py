@@ -4,7 +4,7 @@ supervisor's override.
 `FaceCheckRow` sits in a party's box: the result in words (distance against the
 threshold, coloured), "Face check" (Shift+F2 / Shift+F3, the party's read key with
 Shift) and "Supervisor approval…". `FaceOverrideDialog` shows the card photo beside
-the live image so the supervisor compares by eye, and takes their name and the reason;
+the live image so the supervisor compares by eye, authenticates and gives the reason;
 it is window-modal through open() (no nested event loop), then `approved`.
 """
 
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth.model import SupervisorCredentials
 from app.domain.case import FaceCheck, Party, Role
 from ui.widgets import ImageLabel
 
@@ -99,12 +100,15 @@ def face_check_text(check: FaceCheck) -> tuple[str, str]:
 
 
 class FaceOverrideDialog(QDialog):
-    """The supervisor looks at both faces and approves with a reason."""
+    """The supervisor looks at both faces, authenticates (operator ID, secret and, when
+    the counter has one, the USB key's PIN) and approves with a reason. The credentials
+    are checked in app/ by the workflow; the dialog stays open until the main window
+    says the approval was saved (`finish`) or why not (`show_error`)."""
 
-    approved = Signal(str, str)  # supervisor, reason
+    approved = Signal(object, str)  # SupervisorCredentials, reason
 
     def __init__(self, party: Party, check: FaceCheck | None, live_png: bytes | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, second_factor: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Face check: supervisor approval"))
         layout = QVBoxLayout(self)
@@ -121,11 +125,22 @@ class FaceOverrideDialog(QDialog):
         layout.addWidget(QLabel(f"{party.identity.name}　{party.identity.masked_number}\n{summary}"))
         form = QFormLayout()
         self.supervisor = QLineEdit()
+        self.supervisor.setMaxLength(64)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.second_factor = second_factor
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText(self.tr("Why the registrar and the supervisor are satisfied this is the "
                                                "person on the document (e.g. the photo is old; checked against "
                                                "the household register)"))
-        form.addRow(self.tr("Supervisor:"), self.supervisor)
+        form.addRow(self.tr("Supervisor's operator ID:"), self.supervisor)
+        form.addRow(self.tr("Supervisor's secret:"), self.secret)
+        pin_label = QLabel(self.tr("USB key PIN:"))
+        form.addRow(pin_label, self.pin)
+        pin_label.setVisible(second_factor)
+        self.pin.setVisible(second_factor)
         form.addRow(self.tr("Reason:"), self.reason)
         layout.addLayout(form)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -133,13 +148,31 @@ class FaceOverrideDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.hint = QLabel("")
+        self.hint.setWordWrap(True)
         self.hint.setStyleSheet(f"color: {FAILED_COLOR};")
         layout.addWidget(self.hint)
 
     def _approve(self) -> None:
-        supervisor, reason = self.supervisor.text().strip(), self.reason.toPlainText().strip()
-        if not supervisor or not reason:
-            self.hint.setText(self.tr("Give the supervisor's name and the reason."))
+        supervisor, secret = self.supervisor.text().strip(), self.secret.text()
+        reason = self.reason.toPlainText().strip()
+        if not supervisor or not secret or not reason or (self.second_factor and not self.pin.text()):
+            self.hint.setText(self.tr("The supervisor types their operator ID and secret; give the reason."))
             return
-        self.approved.emit(supervisor, reason)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        self.hint.setText(self.tr("Checking…"))
+        credentials = SupervisorCredentials(supervisor, secret, self.pin.text() if self.second_factor else None)
+        self.approved.emit(credentials, reason)
+
+    def show_error(self, text: str) -> None:
+        """The approval was refused (wrong secret, not a supervisor, locked out …)."""
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+        self.hint.setText(text)
+        self.secret.clear()
+        self.pin.clear()
+        self.secret.setFocus()
+
+    def finish(self) -> None:
+        """The approval is saved: the secret leaves the screen with the dialog."""
+        self.secret.clear()
+        self.pin.clear()
         self.accept()

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.audit import AuditAction
+from app.auth.model import Permission, Session, SupervisorCredentials
 from app.bootstrap import CounterServices, default_output_dir
 from app.central.types import CERTIFICATE_NO_PATTERN
 from app.domain.case import (
@@ -53,6 +55,7 @@ from app.domain.divorce import (
     parse_receipt_no,
 )
 from app.errors import AppError, OutputError, WorkflowError
+from app.logging_setup import PersonalDataFilter
 from app.rules.periods import DivorcePeriods
 from app.store.local import CaseSummary
 from app.workflow.business import BusinessWorkflow
@@ -78,6 +81,7 @@ from ui.camera_capture import CaptureSettings, DocumentCaptureDialog, LiveCamera
 from ui.diagnostics import DiagnosticsPanel
 from ui.face_check import FaceOverrideDialog
 from ui.i18n import error_text
+from ui.login import IdleWatch, LoginDialog, LoginMode, role_text
 from ui.pages.base import CasePage
 from ui.pages.business import BusinessPage, ReceiptBox, application_status_text, set_button_text
 from ui.pages.declarations import DeclarationsPage
@@ -315,6 +319,7 @@ class MainWindow(QMainWindow):
         self.diagnostics_dock: QDockWidget | None = None  # built on the first click on an indicator
         self._build_sync_panel()
         self._build_qa_console()
+        self._build_operator_controls()
         self.busy_label = QLabel()
         self.statusBar().addWidget(self.busy_label)
         self.ops.busy_changed.connect(lambda busy: self.busy_label.setText(self.tr("Working…") if busy else ""))
@@ -335,6 +340,135 @@ class MainWindow(QMainWindow):
         self.applications_timer.start()
         self._show_case(None)
         self.startup()
+        if not services.sessions.logged_in:
+            self.show_login(LoginMode.LOGIN)  # a real counter: nobody works until someone logs in
+
+    # Who is at the counter: login, idle lock, logout (#10) ---------------------------------
+
+    def _build_operator_controls(self) -> None:
+        """The operator's name and role in the status bar, Ctrl+Shift+L to log out, and
+        the idle watch that locks the counter after [auth] idle_lock_minutes."""
+        self.login_dialog: LoginDialog | None = None
+        self._hidden_while_locked: list[QWidget] = []
+        self._viewed_case_id: str | None = None  # the case whose VIEW was audited last
+        self.operator_label = QLabel()
+        self.statusBar().addPermanentWidget(self.operator_label)
+        QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.logout)
+        self.idle_watch = IdleWatch(self.services.config.auth.idle_lock_minutes * 60.0, self)
+        self.idle_watch.idle.connect(self.idle_lock)
+        application = QApplication.instance()
+        if application is not None:
+            application.installEventFilter(self.idle_watch)  # every key and click resets it
+        self.idle_watch.start()
+        self._update_operator()
+
+    def _update_operator(self) -> None:
+        session = self.services.sessions.current
+        if session is None:
+            self.operator_label.setText("● " + self.tr("Nobody logged in"))
+            self.operator_label.setStyleSheet("color: #b00020; padding: 0 6px;")
+            self.operator_label.setToolTip("")
+            return
+        operator = session.operator
+        text = f"● {operator.name} ({role_text(operator.role)})"
+        if self.services.sessions.locked:
+            text += " · " + self.tr("locked")
+        self.operator_label.setText(text)
+        self.operator_label.setStyleSheet("color: #0b5cad; padding: 0 6px;")
+        self.operator_label.setToolTip(self.tr("Operator {id}. Ctrl+Shift+L: log out.").format(id=operator.operator_id))
+
+    @property
+    def locked(self) -> bool:
+        """The login dialog is up: nobody logged in, or locked while idle."""
+        return self.login_dialog is not None and self.login_dialog.isVisible()
+
+    def show_login(self, mode: LoginMode) -> None:
+        """Hides the case (and every window showing personal data) behind the login
+        dialog; the case itself stays open and comes back after the login."""
+        if not self.locked:
+            self._hidden_while_locked = [
+                widget for widget in self.findChildren(QWidget)
+                if (widget.isWindow() or isinstance(widget, QDockWidget)) and widget is not self
+                and widget is not self.login_dialog and widget.isVisible()
+            ]
+            for widget in self._hidden_while_locked:
+                widget.hide()
+            root = self.centralWidget()
+            if root is not None:
+                root.hide()
+        self.idle_watch.stop()
+        self._viewed_case_id = None  # the next operator's first look at the case is a VIEW
+        if self.login_dialog is None:
+            self.login_dialog = LoginDialog(self, second_factor=self.services.auth.second_factor_required)
+            self.login_dialog.submitted.connect(self._submit_login)
+            self.login_dialog.quit_requested.connect(self._quit_from_login)
+        self.login_dialog.set_mode(mode, self.services.sessions.current.operator
+                                   if mode is LoginMode.UNLOCK and self.services.sessions.current else None)
+        self._update_operator()
+        self.login_dialog.open()
+
+    def _submit_login(self, operator_id: str, secret: str, pin: str) -> None:
+        """Checks the credentials on the worker (scrypt; maybe a refresh of the cache
+        from the central store); the dialog shows a refusal, or closes."""
+        dialog = self.login_dialog
+        if dialog is None:
+            return
+        sessions = self.services.sessions
+        second_factor = pin or None
+        if dialog.mode is LoginMode.UNLOCK and sessions.current is not None:
+            def check() -> Session:
+                return sessions.unlock(operator_id, secret, second_factor)
+        else:
+            def check() -> Session:
+                return sessions.login(operator_id, secret, second_factor)
+        self.ops.run(check, self._logged_in, lambda error: dialog.show_error(error_text(error)))
+
+    def _logged_in(self, session: Session) -> None:
+        if self.login_dialog is not None:
+            self.login_dialog.finish()
+        root = self.centralWidget()
+        if root is not None:
+            root.show()
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
+        self.idle_watch.start()
+        self._update_operator()
+        self.statusBar().showMessage(self.tr("Logged in: {name}").format(name=session.operator.name), 5000)
+        if self.case is not None:  # the case kept behind the lock, as last saved
+            case_id = self.case.case_id
+            self.run_quietly(lambda: self.services.store.load_case(case_id), self._after_reload)
+        else:
+            self.run(self.services.store.latest_open_case, self._resume)
+
+    def _quit_from_login(self) -> None:
+        if self.login_dialog is not None:
+            self.login_dialog.finish()
+        self.close()
+
+    def idle_lock(self) -> None:
+        """No input for [auth] idle_lock_minutes: the counter locks; the case stays."""
+        if not self.services.sessions.logged_in or self.locked:
+            return
+        self.services.sessions.lock(idle=True)
+        self.show_login(LoginMode.UNLOCK)
+
+    def logout(self) -> None:
+        """Ctrl+Shift+L: the operator leaves; the next one logs in (the open case stays
+        saved and comes back after the login)."""
+        if self.services.sessions.current is None:
+            return
+        self.services.sessions.logout()
+        self.show_login(LoginMode.LOGIN)
+
+    def _audit_view(self, case: MarriageCase | None) -> None:
+        """VIEW: an operator sees a case's personal data (once per case and login)."""
+        if case is None or not self.services.sessions.logged_in or case.case_id == self._viewed_case_id:
+            return
+        self._viewed_case_id = case.case_id
+        guard, case_id = self.services.guard, case.case_id
+        detail = f"{case.business.value} {case.step.value}"
+        self.run_quietly(lambda: guard.record(AuditAction.VIEW, case_id=case_id, detail=detail), lambda _: None)
 
     # QA console and device diagnostics ---------------------------------------------------
 
@@ -555,18 +689,25 @@ class MainWindow(QMainWindow):
         self._save_next_capture()
 
     def apply(
-        self, fn: Callable[[MarriageCase], MarriageCase], then: Callable[[MarriageCase], None] | None = None
-    ) -> None:
+        self, fn: Callable[[MarriageCase], MarriageCase], then: Callable[[MarriageCase], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> bool:
         """Runs a workflow step on the current case and shows the case it returns; then
-        `then(case)` on the GUI thread, if given."""
+        `then(case)` on the GUI thread, if given (`failed(error)` after a failure).
+        False when the step could not start (no case, a step still running)."""
         case = self._case_step_allowed()
         if case is None:
-            return
+            return False
         self._step_running = True
         case_id = case.case_id
-        self.ops.run(
-            lambda: fn(self._latest(case_id)), self._succeeded(self._step_done_then(then)), self._step_failed
-        )
+
+        def step_failed(error: BaseException) -> None:
+            self._step_failed(error)
+            if failed is not None:
+                failed(error)
+
+        self.ops.run(lambda: fn(self._latest(case_id)), self._succeeded(self._step_done_then(then)), step_failed)
+        return True
 
     def apply_with_device(
         self,
@@ -626,6 +767,10 @@ class MainWindow(QMainWindow):
         """Resumes the newest unfinished case, as it was when the counter stopped."""
         self.run(self.services.store.latest_open_case, self._resume)
         self.run(self.services.central.ping, lambda _ok: self._update_central())
+        if self.services.device_mode is DeviceMode.REAL:
+            # New accounts, reset secrets and deactivations reach the offline cache (a
+            # simulated counter leaves its central calls to QA's fault scenarios).
+            self.run_quietly(self.services.auth.refresh, lambda _count: None)
         self.refresh_applications()
 
     def _resume(self, case: MarriageCase | None) -> None:
@@ -634,6 +779,9 @@ class MainWindow(QMainWindow):
         self._show_case(case)
 
     def _show_case(self, case: MarriageCase | None) -> None:
+        if case is not None:  # a case loaded from the store: its people are masked in the log
+            PersonalDataFilter.add_names(*(p.identity.name for p in case.parties.values()),
+                                         *(p.identity.address for p in case.parties.values()))
         if case is None:
             self.case = None
             self.stack.setCurrentWidget(self.empty)
@@ -658,6 +806,7 @@ class MainWindow(QMainWindow):
             self.cancel_button.setEnabled(editable and settled)
         self._update_steps()
         self._refresh_queue()
+        self._audit_view(case)
         self.case_changed.emit(case)
 
     def _show_business_case(self, case: MarriageCase) -> None:
@@ -1008,11 +1157,27 @@ class MainWindow(QMainWindow):
             return
         check = case.current_face_check(role)
         live = next((d.image_png for d in case.documents if check and d.document_id == check.live_document_id), None)
-        dialog = FaceOverrideDialog(party, check, live, self)
+        dialog = FaceOverrideDialog(party, check, live, self, second_factor=self.services.auth.second_factor_required)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         workflow = self.workflow_for(case.business)
-        dialog.approved.connect(lambda supervisor, reason: self.apply(
-            lambda c: workflow.override_face_check(c, role, supervisor, reason)))
+
+        def answer(act: Callable[[], None]) -> None:
+            try:
+                act()
+            except RuntimeError:  # the dialog was closed (deleted) meanwhile
+                log.info("the supervisor approval dialog closed before the answer")
+
+        def approve(credentials: SupervisorCredentials, reason: str) -> None:
+            # The credentials are checked in the workflow (app.auth), never here.
+            started = self.apply(
+                lambda c: workflow.override_face_check(c, role, credentials, reason),
+                then=lambda _case: answer(dialog.finish),
+                failed=lambda error: answer(lambda: dialog.show_error(error_text(error))),
+            )
+            if not started:
+                answer(lambda: dialog.show_error(self.tr("Still working on the previous step…")))
+
+        dialog.approved.connect(approve)
         self.face_dialog = dialog
         dialog.open()
 
@@ -1213,8 +1378,11 @@ class MainWindow(QMainWindow):
     # Issue ----------------------------------------------------------------------------------
 
     def office(self) -> OfficeInfo:
+        """The office, and the registrar printed on forms: the operator logged in."""
         office = self.services.config.office
-        return OfficeInfo(office.code, office.name, self.services.config.registrar.name)
+        session = self.services.sessions.current
+        registrar = session.operator.name if session is not None else self.services.config.registrar.name
+        return OfficeInfo(office.code, office.name, registrar)
 
     def forms_for(self, case: MarriageCase) -> list[tuple[str, FormDocument]]:
         if case.business is not Business.MARRIAGE:
@@ -1236,6 +1404,11 @@ class MainWindow(QMainWindow):
         there is one, then closes the case as issued."""
         case = self.case
         if case is None or case.registration is None:
+            return
+        try:  # issuing is a registrar's act (training valid): checked in app/ before anything is written
+            self.services.guard.require(Permission.REGISTER, action="issue_documents", case_id=case.case_id)
+        except AppError as error:
+            self._show_failure(error)
             return
         try:
             forms = self.forms_for(case)
@@ -1260,15 +1433,22 @@ class MainWindow(QMainWindow):
         folder = self.output_dir(case)
         # Painting stays on the GUI thread (QPainter text on a paged device); the ten forms
         # of a divorce take well under a second here. Failures get a code, never a traceback.
+        guard = self.services.guard
+        names = ",".join(name.removesuffix(".pdf") for name, _ in forms)  # form names, never their content
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for file_name, document in forms:
                 write_pdf(document, folder / file_name)
+            guard.record(AuditAction.EXPORT, case_id=case.case_id, detail=f"pdf {names}")
             printer_info = QPrinterInfo.defaultPrinter()
             if not printer_info.isNull():
+                guard.record(AuditAction.PRINT, case_id=case.case_id, detail=names)  # before: fail closed
                 for _, document in forms:
                     print_document(document, QPrinter(printer_info, QPrinter.PrinterMode.HighResolution))
             return {name: (folder / name).read_bytes() for name, _ in forms}
+        except AppError as error:  # the audit trail refused the record (AUD-001)
+            self._show_failure(error)
+            return None
         except Exception as error:
             log.exception("forms of case %s not produced", case.case_id)
             self._show_failure(OutputError(detail=str(error)))
@@ -1350,6 +1530,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         application = QApplication.instance()
+        self.idle_watch.stop()
+        if application is not None:
+            application.removeEventFilter(self.idle_watch)
         if self.wedge_scanner is not None and application is not None:
             # A closed window (tests open many) must stop taking the application's keys.
             application.removeEventFilter(self.wedge_scanner)

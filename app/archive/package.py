@@ -4,8 +4,10 @@ Every file the archive needs to stand on its own: the captured documents by clas
 the card photos, each signature with its pen data, the rendered forms, the case
 record, and `manifest.json` listing every other file with its SHA-256 and size, so
 the package can be checked offline and the central store can confirm each file by
-hash before the counter deletes its local copy. (Signing the manifest with the
-counter's key belongs to the registrar-security work.)
+hash before the counter deletes its local copy. The manifest also names the case,
+the registration, the office and the counter; `manifest.sig` (app.archive.signing)
+signs its exact bytes with the counter's key, which makes the package verifiable
+offline and lets the central store refuse a tampered one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from app.domain.case import MarriageCase
 from app.store.details import details_json
 
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
+SIGNATURE_FILE = "manifest.sig"  # app.archive.signing.SIGNATURE: the one file the manifest cannot list
+# 2: adds office_code and counter_id (version 1 packages are still read and checked).
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +42,11 @@ class ArchiveFile:
 class ArchivePackage:
     case_id: str
     reg_uuid: str
-    files: tuple[ArchiveFile, ...]  # the manifest is the last one
+    files: tuple[ArchiveFile, ...]  # the manifest after the files it lists (then manifest.sig, once signed)
 
     @property
     def manifest_json(self) -> bytes:
-        return self.files[-1].data
+        return next(f.data for f in self.files if f.name == MANIFEST)
 
 
 def _case_record(case: MarriageCase) -> dict[str, Any]:
@@ -109,34 +113,58 @@ def build_archive_package(case: MarriageCase, forms: Mapping[str, bytes]) -> Arc
     for name, data in sorted(forms.items()):
         files.append(ArchiveFile.of(f"forms/{name}", data))
     files.append(ArchiveFile.of("case.json", _json(_case_record(case))))
+    return package_of(
+        files,
+        case_id=case.case_id,
+        reg_uuid=case.registration_uuid,
+        certificate_no=case.registration.certificate_no,
+        office_code=case.office_code,
+        counter_id=case.counter_id,
+    )
+
+
+def package_of(
+    files: Iterable[ArchiveFile], *, case_id: str, reg_uuid: str, certificate_no: str, office_code: str,
+    counter_id: str,
+) -> ArchivePackage:
+    """`files` and, after them, the manifest listing them (unsigned)."""
+    listed = tuple(files)
     manifest = {
         "version": MANIFEST_VERSION,
-        "case_id": case.case_id,
-        "registration_uuid": case.registration_uuid,
-        "certificate_no": case.registration.certificate_no,
-        "files": [{"name": f.name, "sha256": f.sha256, "size": len(f.data)} for f in files],
+        "case_id": case_id,
+        "registration_uuid": reg_uuid,
+        "certificate_no": certificate_no,
+        "office_code": office_code,
+        "counter_id": counter_id,
+        "files": [{"name": f.name, "sha256": f.sha256, "size": len(f.data)} for f in listed],
     }
-    files.append(ArchiveFile.of(MANIFEST, _json(manifest)))
-    return ArchivePackage(case.case_id, case.registration_uuid, tuple(files))
+    return ArchivePackage(case_id, reg_uuid, (*listed, ArchiveFile.of(MANIFEST, _json(manifest))))
 
 
 def verify_package(files: Iterable[tuple[str, bytes]]) -> list[str]:
-    """Problems found checking a package against its manifest; empty when intact."""
+    """Problems found checking a package against its manifest; empty when intact. The
+    signature is not checked here (app.archive.signing.check_signed_package does)."""
     contents = dict(files)
     if MANIFEST not in contents:
         return [f"{MANIFEST} is missing"]
     try:
         manifest = json.loads(contents[MANIFEST])
-        listed = {entry["name"]: entry["sha256"] for entry in manifest["files"]}
+        listed = {entry["name"]: (entry["sha256"], entry["size"]) for entry in manifest["files"]}
     except (ValueError, KeyError, TypeError) as error:
         return [f"{MANIFEST} is unreadable: {error}"]
     problems = [f"{name}: missing" for name in listed if name not in contents]
     problems += [
-        f"{name}: SHA-256 differs from the manifest"
-        for name, digest in listed.items()
-        if name in contents and hashlib.sha256(contents[name]).hexdigest() != digest
+        f"{name}: SHA-256 differs from the manifest" if hashlib.sha256(contents[name]).hexdigest() != digest
+        else f"{name}: {len(contents[name])} bytes, the manifest says {size}"
+        for name, (digest, size) in listed.items()
+        if name in contents
+        and (hashlib.sha256(contents[name]).hexdigest() != digest or len(contents[name]) != size)
     ]
-    problems += [f"{name}: not in the manifest" for name in contents if name not in listed and name != MANIFEST]
+    problems += [
+        f"{name}: not in the manifest"
+        for name in contents
+        if name not in listed and name not in (MANIFEST, SIGNATURE_FILE)
+    ]
     return problems
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import AppError, WorkflowError
+from app.errors import AppError, CentralUnavailableError, WorkflowError
 from devices.errors import QT_TRANSLATE_NOOP
 
 
@@ -71,3 +71,63 @@ class AmbiguousReceiptError(CentralStateError):
 class ReissueRefusedError(CentralStateError):
     """补领 refused: the registry's records no longer match the certificate to reissue
     (unknown number, not the person's, or the status changed: divorced, remarried)."""
+
+
+# --- in transit and signed archives (#10) ----------------------------------------------
+
+
+class CentralTlsError(CentralUnavailableError):
+    """The TLS connection to a PostgreSQL registry failed its verification (`sslmode=
+    verify-full`): unknown CA, a certificate for another host name, an expired
+    certificate, a missing `sslrootcert` file, a server without TLS. Nothing was sent;
+    like any unreachable registry the case waits, but only IT can fix it."""
+
+    code = "CEN-008"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The central marriage registry's TLS certificate could not be verified ({detail}). Nothing was sent "
+        "and the case waits. IT checks [central] url: sslrootcert must be the registry's CA certificate "
+        "and the host must be the name in the server's certificate.",
+    )
+
+
+class ArchiveRejectedError(AppError):
+    """The central store refused an archive package: unsigned, its signature not the
+    counter's registered key's, a revoked key, files that do not match the signed
+    manifest. Nothing of the call was stored; a resend gets the same answer."""
+
+    code = "ARC-001"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The central registry refused the electronic archive of registration {reg_uuid}: {reason}. "
+        "Nothing of it was stored; the counter keeps its copy. Contact IT support.",
+    )
+    exit_code = 1
+
+
+class CounterKeyUnknownError(AppError):
+    """The key that signed an archive is not the counter's registered, valid key (never
+    registered, or another key is registered for the counter). Nothing was stored; the
+    counter registers its key and sends again by itself."""
+
+    code = "ARC-002"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The central registry does not know signing key {key_id} of counter {counter_id}: the archive was not "
+        "stored and will be sent again. If the counter's key was renewed, IT revokes the old one "
+        "(marriage-counter central revoke-key {counter_id}).",
+    )
+    exit_code = 1
+
+
+class CounterKeyConflictError(AppError):
+    """A counter's public key cannot be registered: the counter has another valid key,
+    the key was revoked, or another counter has this key (a cloned PC)."""
+
+    code = "ARC-003"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The signing key of counter {counter_id} cannot be registered: {reason}. Its archives wait. Contact IT "
+        "support.",
+    )
+    exit_code = 1

@@ -48,10 +48,12 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, Select, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.central.audit_heads import AuditHeadRecord, check_audit_head, read_audit_head, store_audit_head
 from app.central.errors import (
     AmbiguousReceiptError,
     CentralIntegrityError,
     CentralStateError,
+    CentralTlsError,
     DivorceApplicationNotFoundError,
     DivorceApplicationNotOpenError,
     DivorceAtOtherOfficeError,
@@ -61,6 +63,7 @@ from app.central.errors import (
     RegistrationNotFoundError,
     ReissueRefusedError,
 )
+from app.central.keys import CounterKey, check_archive_batch, current_key, keys_of, register_key, revoke_key
 from app.central.models import (
     ArchiveFileRow,
     CentralSettingRow,
@@ -73,6 +76,7 @@ from app.central.models import (
     MarriageRow,
     RegistrationRow,
 )
+from app.central.tls import tls_failure
 from app.central.types import (
     CERTIFICATE_NO_PATTERN,
     ActiveMarriage,
@@ -1066,6 +1070,8 @@ class CentralStore(MigratedDatabase):
         hash raises PayloadConflictError and nothing of the call is stored. A hash that
         does not match its bytes raises ValueError before anything is sent.
         RegistrationNotFoundError: no registration with this UUID at this office.
+        ArchiveRejectedError / CounterKeyUnknownError: new files that do not come as a
+        package signed by the counter's registered key (app.central.keys); nothing stored.
         """
         check_client_uuid(reg_uuid, "reg_uuid")
         check_office_code(office_code)
@@ -1078,6 +1084,9 @@ class CentralStore(MigratedDatabase):
             if owner != office_code:
                 # Another office's registration is answered like an unknown one.
                 raise RegistrationNotFoundError(reason="中心库中没有本登记机关的该登记，电子档案未上传")
+            # Only a package signed by the counter's registered key, its files matching the
+            # signed manifest, is stored (app.central.keys; ArchiveRejectedError otherwise).
+            check_archive_batch(conn, reg_uuid, office_code, batch)
             stored_at = self._clock().astimezone(UTC)
             for name, sha256, data in batch.values():
                 # One statement per file: files run to megabytes, and no row is ever updated.
@@ -1154,8 +1163,70 @@ class CentralStore(MigratedDatabase):
             raise CentralIntegrityError(detail=detail) from exc
         except (SQLAlchemyError, OSError, CommandError) as exc:
             detail = f"{action}: {describe_db_error(exc)}"
+            if tls_failure(detail):
+                # verify-full refused the server (CA, host name, files): IT's to fix, not a retry's.
+                log.error("central registry TLS verification failed: %s", detail)
+                raise CentralTlsError(detail=detail) from exc
             log.warning("central registry unavailable: %s", detail)
             raise CentralUnavailableError(detail=detail) from exc
+
+    # -- counter keys (app.central.keys; issue #10) -----------------------------------
+
+    def register_counter_key(self, counter_id: str, office_code: str, public_key_pem: str) -> CounterKey:
+        """Registers the counter's archive signing key once (idempotent); raises
+        CounterKeyConflictError when the registry holds another valid key for the
+        counter, or this key was revoked or belongs to another counter."""
+        key = self._write(
+            "register counter key",
+            lambda conn: register_key(conn, counter_id, office_code, public_key_pem, self._clock().astimezone(UTC)),
+        )
+        log.info("counter %s: archive signing key %s registered", counter_id, key.key_id)
+        return key
+
+    def counter_key(self, counter_id: str) -> CounterKey | None:
+        """The counter's registered key (valid unless marked revoked in place)."""
+        return self._read("read counter key", lambda conn: current_key(conn, counter_id))
+
+    def counter_keys(self, counter_id: str) -> list[CounterKey]:
+        """The counter's key and those revoked for it, newest first."""
+        return self._read("read counter keys", lambda conn: keys_of(conn, counter_id))
+
+    def revoke_counter_key(self, counter_id: str) -> CounterKey | None:
+        """Revokes the counter's key (admin role: counters may not); None when it has none.
+        The counter registers its next key by itself."""
+        revoked = self._write(
+            "revoke counter key", lambda conn: revoke_key(conn, counter_id, self._clock().astimezone(UTC))
+        )
+        if revoked is not None:
+            log.warning("counter %s: archive signing key %s revoked", counter_id, revoked.key_id)
+        return revoked
+
+    def archive_file_data(self, reg_uuid: str) -> dict[str, bytes]:
+        """The archive files held for a registration, name → bytes (admin role or the
+        embedded registry: counters may not read archive contents back)."""
+
+        def unit(conn: Connection) -> dict[str, bytes]:
+            rows = conn.execute(
+                select(ArchiveFileRow.name, ArchiveFileRow.data).where(ArchiveFileRow.reg_uuid == reg_uuid)
+            )
+            return {row.name: bytes(row.data) for row in rows}
+
+        return self._read("read archive files", unit)
+
+    # -- audit chain heads (app.central.audit_heads; issue #10) -------------------------
+
+    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None:
+        """Stores the head of a counter's audit chain: a higher seq replaces the stored
+        one, the same head again is acknowledged (idempotent). AuditHeadRefusedError
+        (AUD-003) for a lower seq or another hash under the same seq: the counter's log
+        was cut short or rewritten; the stored head stays."""
+        check_audit_head(counter_id, seq, head_hash)
+        now = self._clock()
+        self._write("record audit head", lambda conn: store_audit_head(conn, counter_id, seq, head_hash, now))
+
+    def audit_head_of(self, counter_id: str) -> AuditHeadRecord | None:
+        """The latest head the counter shipped; None before its first."""
+        return self._read("read audit head", lambda conn: read_audit_head(conn, counter_id))
 
 
 @functools.cache

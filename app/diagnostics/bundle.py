@@ -77,7 +77,7 @@ def _local_facts(config: Config) -> _LocalFacts:
     from app.sync.cli import item_line, totals_line
 
     try:
-        with LocalStore(config.store_url) as store:
+        with LocalStore.from_config(config) as store:
             for case in store.list_cases():
                 # CaseWorkflow titles are the parties' names joined by " · " (or 新案件).
                 facts.names.update(part.strip() for part in case.title.split("·"))

@@ -135,9 +135,12 @@ class FaceCheck:
     distance: float | None
     threshold: float | None
     live_document_id: str | None = None  # the live_face CapturedDocument, kept as evidence
-    override_by: str = ""
+    override_by: str = ""  # the approving supervisor's name
     override_reason: str = ""
     override_at: datetime | None = None  # when the supervisor approved
+    # The supervisor's operator id, checked at the counter (#10); "" for approvals recorded
+    # before operators logged in.
+    override_by_id: str = ""
 
     @property
     def matched(self) -> bool:

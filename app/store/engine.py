@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -248,14 +248,27 @@ def run_migrations(
     engine_or_url: Engine | str,
     script_location: str | Path,
     revision: str = "head",
+    *,
+    attributes: Mapping[str, object] | None = None,
+    foreign_keys_off: bool = False,
+    downgrade: bool = False,
 ) -> None:
     """Upgrades the database to the newest revision found in `script_location` (or to
-    `revision`: scripts/make_fixture_dbs.py builds databases of released schemas).
+    `revision`: scripts/make_fixture_dbs.py builds databases of released schemas;
+    `downgrade` goes back to `revision` instead).
 
     The Alembic configuration is built here, not read from an alembic.ini, so the
     installed application migrates itself on open. The whole upgrade runs in one
     write transaction (SQLite has transactional DDL), so a crash mid-migration leaves
     the previous schema and two counters opening one file do not migrate it twice.
+
+    `attributes` reach the migration scripts as `context.config.attributes` (the local
+    store hands its key store to the migration that encrypts it). `foreign_keys_off`
+    (SQLite) runs the migration with foreign key enforcement off, as SQLite's own
+    procedure for rebuilding a table prescribes: Alembic's batch mode drops and recreates
+    a table, and dropping a parent table with enforcement on would delete its children
+    (ON DELETE CASCADE) or fail. `PRAGMA foreign_key_check` must then come back empty
+    before the transaction commits.
     """
     # No statement timeout: building an index on a large table may take minutes.
     engine = make_engine(engine_or_url, statement_timeout_ms=None) if isinstance(engine_or_url, str) else engine_or_url
@@ -265,9 +278,26 @@ def run_migrations(
         # Stated explicitly: Alembic warns (an error under our test settings) when
         # it has to guess how to split path lists.
         config.set_main_option("path_separator", "os")
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+        config.attributes.update(attributes or {})
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection if foreign_keys_off and conn.dialect.name == "sqlite" else None
+            if raw is not None:
+                # Before BEGIN: inside a transaction this pragma is silently ignored.
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    config.attributes["connection"] = conn
+                    if downgrade:
+                        command.downgrade(config, revision)
+                    else:
+                        command.upgrade(config, revision)
+                    if raw is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"the migration broke {len(broken)} foreign keys ({broken[0][0]})")
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
     finally:
         if isinstance(engine_or_url, str):
             engine.dispose()

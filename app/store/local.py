@@ -3,11 +3,17 @@
 Every workflow step saves the whole case here before it returns; one save is one
 SQLite transaction (BEGIN IMMEDIATE, WAL, synchronous=FULL), so a kill -9 or a power
 cut at any moment leaves either the previous or the new version of the case.
+
+Personal values are sealed on the way in and opened on the way out
+(app.store.protection, #10): encrypted with the store's data key unless
+`[security] encrypt_local_store` is off. Nothing personal is filtered or sorted in SQL;
+the queue decrypts the titles it lists.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -17,10 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, Row, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, delete, func, insert, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,8 +52,33 @@ from app.errors import LocalStoreError
 from app.store.details import details_from_json, details_json
 from app.store.engine import MigratedDatabase, describe_db_error, read_transaction
 from app.store.models import LocalBase
-from app.store.upgrade import backup_sqlite
+from app.store.protection import (
+    MIGRATION_ATTRIBUTE,
+    PLAIN_CODEC,
+    FieldCodec,
+    StoreProtection,
+    activate,
+    current_specs,
+    open_row,
+    open_value,
+    rewrap_data_keys,
+    seal_row,
+    seal_value,
+    stored_keys,
+    verify,
+)
+from app.store.upgrade import (
+    backup_revision,
+    backup_sqlite,
+    backups_of,
+    shred_backups,
+    sqlite_file,
+    upgrade_with_backup,
+)
 from app.sync.types import ArchiveFileRecord, OutboxEntry, OutboxItem, OutboxKind, OutboxState
+
+if TYPE_CHECKING:
+    from app.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +102,10 @@ _ARCHIVE_FILE: Table = _TABLES["archive_file"]
 
 _DB_FAILURES = (SQLAlchemyError, sqlite3.Error, OSError, CommandError)
 
+# Revisions whose databases (and so their upgrade backups) hold personal data in the
+# clear; "none" is a database older than the first migration.
+PLAINTEXT_REVISIONS = frozenset({"none", "0001", "0002", "0003"})
+
 
 @dataclass(frozen=True, slots=True)
 class CaseSummary:
@@ -86,9 +122,88 @@ class CaseSummary:
 
 
 class LocalStore(MigratedDatabase):
-    """The counter's own database. Thread-safe: each call uses its own pooled connection."""
+    """The counter's own database. Thread-safe: each call uses its own pooled connection.
+
+    `protection` says how personal values are protected: StoreProtection.for_config
+    (what `[security]` configures, see `from_config`). None = encrypted, with the key
+    in a key file in `keys/` beside the database, which is what the default
+    configuration gives a store in `<data_dir>/counter.sqlite3`."""
 
     migrations_dir = MIGRATIONS_DIR
+
+    def __init__(
+        self, url: str, *, busy_timeout_ms: int | None = None, protection: StoreProtection | None = None
+    ) -> None:
+        if busy_timeout_ms is None:
+            super().__init__(url)
+        else:
+            super().__init__(url, busy_timeout_ms=busy_timeout_ms)
+        self.protection = protection or StoreProtection.default_for(url)
+        self._codec: FieldCodec = PLAIN_CODEC
+
+    @classmethod
+    def from_config(cls, config: Config) -> LocalStore:
+        """The configured local store (`[store] url`, `[security]`), not opened yet."""
+        return cls(config.store_url, protection=StoreProtection.for_config(config))
+
+    def _upgrade(self, engine: Engine) -> None:
+        protection = self.protection
+        database = sqlite_file(engine)
+        label = str(database) if database is not None else "the local store"
+        if protection.encrypt:
+            # A missing or unavailable key stops the open before anything is touched. The
+            # key is made here for a store not encrypted yet, never for one that is.
+            with read_transaction(engine) as conn:
+                encrypted_already = bool(stored_keys(conn))
+            protection.kek(create=not encrypted_already, database=label)
+        report = upgrade_with_backup(
+            engine, self.migrations_dir, version_table=self.version_table,
+            attributes={MIGRATION_ATTRIBUTE: protection}, foreign_keys_off=True,
+        )
+        activation = activate(engine, protection, label)
+        self._codec = codec = activation.codec
+        crossed = report is not None and report.from_revision in PLAINTEXT_REVISIONS
+        if not codec.encrypted or not (crossed or activation.converted):
+            return
+        # The plaintext is gone from the rows; make sure every value opens before the
+        # plaintext left in free pages, the -wal file and the upgrade backups goes too.
+        with read_transaction(engine) as conn:
+            count = verify(conn, current_specs(), codec)
+        _scrub(engine)
+        if database is not None:
+            # After a conversion every older backup was taken in the clear.
+            plaintext = PLAINTEXT_REVISIONS if not activation.converted else frozenset(
+                backup_revision(backup) for backup in backups_of(database)
+            )
+            for backup in shred_backups(database, plaintext):
+                log.info("plaintext backup %s overwritten and deleted", backup)
+        log.info("local store %s encrypted: %d values verified", label, count)
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether personal values are encrypted (valid once the store is open)."""
+        return self._codec.encrypted
+
+    def rewrap_data_key(self, new: StoreProtection) -> int:
+        """Re-wraps the data key under `new`'s key store (IT moving the counter from a key
+        file to the Credential Manager, or rotating the key-encryption key); the sealed
+        values stay as they are. Afterwards open the store with `new`. Returns the number
+        of data keys re-wrapped (0 when encryption is off)."""
+        engine = self._engine_or_fail()
+        database = sqlite_file(engine)
+        with self._guard("re-wrap the data key"), engine.begin() as conn:
+            count = rewrap_data_keys(conn, self.protection, new, str(database or "the local store"))
+        self.protection = new
+        log.info("local store data key re-wrapped by %s", new.key_store_label)
+        return count
+
+    def cases_of_person(self, person_key: str) -> list[str]:
+        """Ids of the cases in which the person (IdentityDocument.person_key) is a party,
+        found through the blind index: the number is never compared in the clear."""
+        index = self._codec.person_index(person_key)
+        query = select(_PARTY.c.case_id).where(_PARTY.c.person_index == index).distinct().order_by(_PARTY.c.case_id)
+        with self._guard("find cases of a person"), read_transaction(self._engine_or_fail()) as conn:
+            return [str(case_id) for case_id in conn.execute(query).scalars()]
 
     def save_case(
         self, case: MarriageCase, *, enqueue: Sequence[OutboxEntry] = (), now: datetime | None = None
@@ -98,14 +213,15 @@ class LocalStore(MigratedDatabase):
         after a crash both are there or neither is. An entry whose (kind, reg_uuid) is
         queued already is skipped, so queuing again is harmless. `now` (aware) stamps
         new items; they are due at once."""
+        codec = self._codec
         case_row = _case_row(case)
-        children = _child_rows(case)  # validated before anything is written
+        children = _child_rows(case, codec)  # validated before anything is written
         stamp = _utc(now)
         items, files = _outbox_rows(case.case_id, enqueue, stamp)
         with self._guard("save case", case.case_id), self._engine_or_fail().begin() as conn:
-            _write_case(conn, case_row, children)
+            _write_case(conn, codec, case_row, children)
             for item, item_files in zip(items, files, strict=True):
-                _insert_item(conn, item, item_files)
+                _insert_item(conn, codec, item, item_files)
         log.debug("saved case %s (step=%s, status=%s)", case.case_id, case.step, case.status)
 
     # --- outbox ---------------------------------------------------------------
@@ -120,18 +236,18 @@ class LocalStore(MigratedDatabase):
         if states is not None:
             query = query.where(_OUTBOX.c.state.in_([OutboxState(s).value for s in states]))
         with self._guard("list outbox"), read_transaction(self._engine_or_fail()) as conn:
-            return [_item(row) for row in conn.execute(query)]
+            return [_item(row, self._codec) for row in conn.execute(query).all()]
 
     def outbox_item(self, item_id: str) -> OutboxItem | None:
         with self._guard("read outbox item"), read_transaction(self._engine_or_fail()) as conn:
             row = conn.execute(select(_OUTBOX).where(_OUTBOX.c.item_id == item_id)).first()
-            return None if row is None else _item(row)
+            return None if row is None else _item(row, self._codec)
 
     def outbox_item_for(self, kind: OutboxKind, reg_uuid: str) -> OutboxItem | None:
         query = select(_OUTBOX).where(_OUTBOX.c.kind == OutboxKind(kind).value, _OUTBOX.c.reg_uuid == reg_uuid)
         with self._guard("read outbox item"), read_transaction(self._engine_or_fail()) as conn:
             row = conn.execute(query).first()
-            return None if row is None else _item(row)
+            return None if row is None else _item(row, self._codec)
 
     def outbox_due(self, now: datetime, *, limit: int = 100, force: bool = False) -> list[OutboxItem]:
         """Pending items whose next attempt is due (all of them with `force`), and items
@@ -150,7 +266,7 @@ class LocalStore(MigratedDatabase):
         if not force:
             query = query.where(_OUTBOX.c.next_attempt_at <= _utc(now))
         with self._guard("list due outbox items"), read_transaction(self._engine_or_fail()) as conn:
-            return [_item(row) for row in conn.execute(query)]
+            return [_item(row, self._codec) for row in conn.execute(query).all()]
 
     def outbox_counts(self) -> dict[OutboxState, int]:
         """Number of items in each state (every state present, 0 when none)."""
@@ -189,7 +305,7 @@ class LocalStore(MigratedDatabase):
         )
         with self._guard("claim outbox item"), self._engine_or_fail().begin() as conn:
             row = conn.execute(claim).first()
-            return None if row is None else _item(row)
+            return None if row is None else _item(row, self._codec)
 
     def outbox_settle(self, settlement: Settlement) -> tuple[OutboxItem | None, MarriageCase | None]:
         """Records the outcome of one attempt, the change it makes to the case and the
@@ -217,17 +333,20 @@ class LocalStore(MigratedDatabase):
             }
             if settlement.next_attempt_at is not None:
                 values["next_attempt_at"] = _utc(settlement.next_attempt_at)
+            codec = self._codec
             if settlement.result is not None:
-                values["result"] = _json(settlement.result)
+                values["result"] = seal_value(
+                    codec, "outbox", "result", (row.case_id, row.item_id), _json(settlement.result)
+                )
             conn.execute(update(_OUTBOX).where(_OUTBOX.c.item_id == settlement.item_id).values(values))
-            stored = _load(conn, row.case_id)
+            stored = _load(conn, codec, row.case_id)
             if stored is not None and settlement.case_change is not None:
                 changed = settlement.case_change(stored)
                 if changed != stored:
-                    _write_case(conn, _case_row(changed), _child_rows(changed))
+                    _write_case(conn, codec, _case_row(changed), _child_rows(changed, codec))
                     stored = changed
             item_row = conn.execute(select(_OUTBOX).where(_OUTBOX.c.item_id == settlement.item_id)).one()
-            return _item(item_row), stored
+            return _item(item_row, codec), stored
 
     def outbox_recover_sending(self, now: datetime) -> int:
         """Makes items left `sending` by a sender that died, and items never attempted
@@ -252,12 +371,19 @@ class LocalStore(MigratedDatabase):
             .where(_ARCHIVE_FILE.c.case_id == case_id)
             .order_by(_ARCHIVE_FILE.c.position)
         )
+        codec = self._codec
         with self._guard("read archive files", case_id), read_transaction(self._engine_or_fail()) as conn:
-            return [ArchiveFileRecord(row.name, row.sha256, row.data, row.confirmed) for row in conn.execute(query)]
+            return [
+                ArchiveFileRecord(
+                    row.name, row.sha256, open_value(codec, "archive_file", "data", (case_id, row.name), row.data),
+                    row.confirmed,
+                )
+                for row in conn.execute(query).all()
+            ]
 
     def load_case(self, case_id: str) -> MarriageCase | None:
         with self._guard("load case", case_id), read_transaction(self._engine_or_fail()) as conn:
-            return _load(conn, case_id)
+            return _load(conn, self._codec, case_id)
 
     def list_cases(self, *, include_closed: bool = True) -> list[CaseSummary]:
         """Cases newest first (by their last update)."""
@@ -278,19 +404,22 @@ class LocalStore(MigratedDatabase):
         )
         if not include_closed:
             query = query.where(_CASE.c.status.not_in([s.value for s in CLOSED_STATUSES]))
+        codec = self._codec
         with self._guard("list cases"), read_transaction(self._engine_or_fail()) as conn:
             return [
                 CaseSummary(
                     case_id=row.case_id,
-                    title=row.title,
+                    title=open_value(codec, "counter_case", "title", (row.case_id,), row.title),
                     step=MarriageStep(row.step),
                     status=CaseStatus(row.status),
-                    certificate_no=row.certificate_no,
+                    certificate_no=open_value(
+                        codec, "case_registration", "certificate_no", (row.case_id,), row.certificate_no
+                    ),
                     updated_at=row.updated_at or row.created_at,
-                    central_error=row.central_error,
+                    central_error=open_value(codec, "counter_case", "central_error", (row.case_id,), row.central_error),
                     business=Business(row.business),
                 )
-                for row in conn.execute(query)
+                for row in conn.execute(query).all()
             ]
 
     def latest_open_case(self) -> MarriageCase | None:
@@ -303,7 +432,7 @@ class LocalStore(MigratedDatabase):
         )
         with self._guard("load latest open case"), read_transaction(self._engine_or_fail()) as conn:
             case_id = conn.execute(query).scalar()
-            return None if case_id is None else _load(conn, case_id)
+            return None if case_id is None else _load(conn, self._codec, case_id)
 
     def backup(self, path: str | os.PathLike[str]) -> Path:
         """Copies the live database to `path` with SQLite's backup API and verifies the copy.
@@ -311,7 +440,8 @@ class LocalStore(MigratedDatabase):
         A file copy would miss everything still in the -wal file (in the probe: all rows
         and even the schema). The copy is written next to the target and renamed into
         place only after `PRAGMA integrity_check` says ok, so a failed backup never
-        replaces a good one.
+        replaces a good one. The copy is encrypted like the store: it opens only with the
+        same key store (keep a backup of the key apart from the database's).
         """
         target = Path(path)
         engine = self._engine_or_fail()
@@ -369,7 +499,7 @@ def _case_row(case: MarriageCase) -> dict[str, Any]:
     }
 
 
-def _party_row(role: Role, party: Party) -> dict[str, Any]:
+def _party_row(role: Role, party: Party, codec: FieldCodec) -> dict[str, Any]:
     if party.role is not role:
         raise ValueError(f"party stored under role {role} says it is {party.role}")
     identity = party.identity
@@ -377,7 +507,7 @@ def _party_row(role: Role, party: Party) -> dict[str, Any]:
         "role": role.value,
         "doc_type": identity.doc_type.value,
         "number": identity.number,
-        "person_key": identity.person_key,
+        "person_index": codec.person_index(identity.person_key),
         "name": identity.name,
         "sex": identity.sex.value,
         "birth_date": identity.birth_date,
@@ -414,7 +544,7 @@ def _signature_row(role: Role, signature: Signature) -> dict[str, Any]:
 _ChildRows = tuple[Table, tuple[str, ...], list[dict[str, Any]]]
 
 
-def _child_rows(case: MarriageCase) -> list[_ChildRows]:
+def _child_rows(case: MarriageCase, codec: FieldCodec) -> list[_ChildRows]:
     documents = [
         {
             "document_id": doc.document_id,
@@ -454,7 +584,7 @@ def _child_rows(case: MarriageCase) -> list[_ChildRows]:
     if len({(row["form"], row["role"]) for row in form_signatures}) != len(form_signatures):
         raise ValueError(f"case {case.case_id} holds two signatures of one party on one form")
     return [
-        (_PARTY, ("role",), [_party_row(role, party) for role, party in case.parties.items()]),
+        (_PARTY, ("role",), [_party_row(role, party, codec) for role, party in case.parties.items()]),
         (_DOCUMENT, ("document_id",), documents),
         (_SIGNATURE, ("role",), [_signature_row(role, sig) for role, sig in case.signatures.items()]),
         (_OUTCOME, ("position",), outcomes),
@@ -490,8 +620,10 @@ def _canonical(value: object) -> bytes:
     return tag + len(raw).to_bytes(8, "big") + raw
 
 
-def _row_digest(row: Mapping[str, object]) -> str:
-    digest = hashlib.sha256()
+def _row_digest(row: Mapping[str, object], key: bytes | None = None) -> str:
+    """SHA-256 over the row's plain values; an HMAC under `key` (the store's digest key)
+    when the store is encrypted, so the digest confirms no guessed name or number."""
+    digest = hashlib.sha256() if key is None else hmac.new(key, digestmod=hashlib.sha256)
     for column in sorted(row):
         digest.update(_canonical(column))
         digest.update(_canonical(row[column]))
@@ -500,16 +632,18 @@ def _row_digest(row: Mapping[str, object]) -> str:
 
 def _sync_children(
     conn: Connection,
+    codec: FieldCodec,
     table: Table,
     case_id: str,
     key_columns: tuple[str, ...],
     rows: Sequence[Mapping[str, Any]],
 ) -> None:
-    """Makes the child rows of one case equal to `rows`, writing only what changed."""
+    """Makes the child rows of one case equal to `rows`, writing only what changed: the
+    digests are of the plain rows, so only rows to write are sealed."""
     wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         full = {"case_id": case_id, **row}
-        full["row_digest"] = _row_digest(full)
+        full["row_digest"] = _row_digest(full, codec.digest_key)
         wanted[tuple(full[column] for column in key_columns)] = full
     stored: dict[tuple[Any, ...], str] = {
         tuple(found[:-1]): found[-1]
@@ -525,26 +659,27 @@ def _sync_children(
 
     for key in stored.keys() - wanted.keys():
         conn.execute(delete(table).where(*matches(key)))
-    new_rows = [row for key, row in wanted.items() if key not in stored]
+    new_rows = [seal_row(codec, table.name, row) for key, row in wanted.items() if key not in stored]
     if new_rows:
         conn.execute(insert(table), new_rows)
     for key, row in wanted.items():
         if key in stored and stored[key] != row["row_digest"]:
-            conn.execute(update(table).where(*matches(key)).values(row))
+            conn.execute(update(table).where(*matches(key)).values(seal_row(codec, table.name, row)))
 
 
 # --- rows -> domain -------------------------------------------------------------
 
 
-def _write_case(conn: Connection, case_row: dict[str, Any], children: list[_ChildRows]) -> None:
+def _write_case(conn: Connection, codec: FieldCodec, case_row: dict[str, Any], children: list[_ChildRows]) -> None:
     case_id = case_row["case_id"]
+    sealed = seal_row(codec, "counter_case", case_row)
     exists = conn.execute(select(_CASE.c.case_id).where(_CASE.c.case_id == case_id)).first()
     if exists is None:
-        conn.execute(insert(_CASE).values(case_row))
+        conn.execute(insert(_CASE).values(sealed))
     else:
-        conn.execute(update(_CASE).where(_CASE.c.case_id == case_id).values(case_row))
+        conn.execute(update(_CASE).where(_CASE.c.case_id == case_id).values(sealed))
     for table, key_columns, rows in children:
-        _sync_children(conn, table, case_id, key_columns, rows)
+        _sync_children(conn, codec, table, case_id, key_columns, rows)
 
 
 # --- outbox ---------------------------------------------------------------------
@@ -628,18 +763,18 @@ def _outbox_rows(
     return items, files
 
 
-def _insert_item(conn: Connection, item: dict[str, Any], files: list[dict[str, Any]]) -> None:
+def _insert_item(conn: Connection, codec: FieldCodec, item: dict[str, Any], files: list[dict[str, Any]]) -> None:
     queued = conn.execute(
         select(_OUTBOX.c.item_id).where(_OUTBOX.c.kind == item["kind"], _OUTBOX.c.reg_uuid == item["reg_uuid"])
     ).first()
     if queued is not None:
         return  # queued by an earlier save (a resend, a reprint): the first one stands
-    conn.execute(insert(_OUTBOX).values(item))
+    conn.execute(insert(_OUTBOX).values(seal_row(codec, "outbox", item)))
     if files:
         # A package replaces any files left from an earlier package of the case (there
         # can be none while the unique (kind, reg_uuid) holds, but be exact about it).
         conn.execute(delete(_ARCHIVE_FILE).where(_ARCHIVE_FILE.c.case_id == item["case_id"]))
-        conn.execute(insert(_ARCHIVE_FILE), files)
+        conn.execute(insert(_ARCHIVE_FILE), [seal_row(codec, "archive_file", file) for file in files])
 
 
 def _confirm_files(conn: Connection, case_id: str, confirmed: Mapping[str, str], now: datetime) -> None:
@@ -665,7 +800,8 @@ def _is_stale(row: Row[Any], settlement: Settlement) -> bool:
     return bool(row.state != OutboxState.SENDING.value or row.attempts != settlement.attempt)
 
 
-def _item(row: Row[Any]) -> OutboxItem:
+def _item(sealed: Row[Any], codec: FieldCodec) -> OutboxItem:
+    row = SimpleNamespace(**open_row(codec, "outbox", sealed))
     return OutboxItem(
         item_id=row.item_id,
         kind=OutboxKind(row.kind),
@@ -685,12 +821,13 @@ def _item(row: Row[Any]) -> OutboxItem:
 # --- rows -> domain (continued) -------------------------------------------------
 
 
-def _rows(conn: Connection, table: Table, case_id: str, *order_by: str) -> list[Row[Any]]:
+def _rows(conn: Connection, codec: FieldCodec, table: Table, case_id: str, *order_by: str) -> list[Any]:
+    """The rows of one case, opened: attribute access to plain values."""
     query = select(table).where(table.c.case_id == case_id).order_by(*(table.c[c] for c in order_by))
-    return list(conn.execute(query))
+    return [SimpleNamespace(**open_row(codec, table.name, row)) for row in conn.execute(query).all()]
 
 
-def _party(row: Row[Any]) -> Party:
+def _party(row: Any) -> Party:
     identity = IdentityDocument(
         doc_type=DocumentType(row.doc_type),
         number=row.number,
@@ -716,11 +853,12 @@ def _party(row: Row[Any]) -> Party:
     )
 
 
-def _load(conn: Connection, case_id: str) -> MarriageCase | None:
-    case = conn.execute(select(_CASE).where(_CASE.c.case_id == case_id)).first()
-    if case is None:
+def _load(conn: Connection, codec: FieldCodec, case_id: str) -> MarriageCase | None:
+    found = conn.execute(select(_CASE).where(_CASE.c.case_id == case_id)).first()
+    if found is None:
         return None
-    parties = {Role(row.role): _party(row) for row in _rows(conn, _PARTY, case_id, "role")}
+    case = SimpleNamespace(**open_row(codec, "counter_case", found))
+    parties = {Role(row.role): _party(row) for row in _rows(conn, codec, _PARTY, case_id, "role")}
     documents = tuple(
         CapturedDocument(
             document_id=row.document_id,
@@ -730,7 +868,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
             captured_at=row.captured_at,
             device_name=row.device_name,
         )
-        for row in _rows(conn, _DOCUMENT, case_id, "position")
+        for row in _rows(conn, codec, _DOCUMENT, case_id, "position")
     )
     signatures = {
         Role(row.role): Signature(
@@ -741,7 +879,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
             signed_at=row.signed_at,
             device_name=row.device_name,
         )
-        for row in _rows(conn, _SIGNATURE, case_id, "role")
+        for row in _rows(conn, codec, _SIGNATURE, case_id, "role")
     }
     outcomes = tuple(
         RuleOutcome(
@@ -750,9 +888,9 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
             message=row.message,
             party=None if row.party is None else Role(row.party),
         )
-        for row in _rows(conn, _OUTCOME, case_id, "position")
+        for row in _rows(conn, codec, _OUTCOME, case_id, "position")
     )
-    registration_rows = _rows(conn, _REGISTRATION, case_id)
+    registration_rows = _rows(conn, codec, _REGISTRATION, case_id)
     registration = (
         Registration(
             certificate_no=registration_rows[0].certificate_no,
@@ -763,7 +901,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         if registration_rows
         else None
     )
-    forms = tuple(row.form for row in _rows(conn, _PRINTED_FORM, case_id, "position"))
+    forms = tuple(row.form for row in _rows(conn, codec, _PRINTED_FORM, case_id, "position"))
     form_signatures = tuple(
         Signature(
             role=Role(row.role),
@@ -774,7 +912,7 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
             device_name=row.device_name,
             form=SignedForm(row.form),
         )
-        for row in _rows(conn, _FORM_SIGNATURE, case_id, "form", "role")
+        for row in _rows(conn, codec, _FORM_SIGNATURE, case_id, "form", "role")
     )
     divorce, reissue, face_checks = details_from_json(case.details)
     return MarriageCase(
@@ -802,3 +940,21 @@ def _load(conn: Connection, case_id: str) -> MarriageCase | None:
         form_signatures=form_signatures,
         face_checks=face_checks,
     )
+
+
+def _scrub(engine: Engine) -> None:
+    """Drops what plaintext a conversion left in the file: VACUUM rebuilds the database
+    from its live (now sealed) rows, so free pages holding old values are gone, and the
+    checkpoint empties the -wal file. VACUUM's temporary copy holds live rows only."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if not isinstance(raw, sqlite3.Connection):  # pragma: no cover (pysqlite is the only driver)
+            return
+        try:
+            raw.execute("VACUUM")
+            busy, _log_pages, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:
+            log.warning("local store not compacted after encryption (%s); it is, at the next conversion", error)
+            return
+        if busy:
+            log.warning("local store -wal file not emptied after encryption: another connection reads it")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, LargeBinary, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -53,3 +54,37 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Envelope versions (app.store.protection): 0 = plain, 1 = AES-256-GCM with a data key.
+SEALED_VERSIONS = frozenset({0, 1})
+SealedKind = Literal["text", "bytes", "date"]
+
+
+class Sealed(TypeDecorator[bytes]):
+    """A personal value, stored as an envelope of app.store.protection: a version byte,
+    then (version 1) the data key's id, the nonce and the AES-GCM ciphertext.
+
+    The column takes and gives envelopes only; sealing needs the row's case and key
+    (the associated data), which a column type never sees when reading, so the
+    repository seals and opens (app.store.protection.seal_row/open_row). What this type
+    adds is the guard: a plain `str` or unsealed bytes written to a personal column by
+    mistake is a TypeError, not plaintext on disk. `kind` is what the envelope holds.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, kind: SealedKind) -> None:
+        super().__init__()
+        self.kind: SealedKind = kind
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        if not isinstance(value, bytes) or not value or value[0] not in SEALED_VERSIONS:
+            raise TypeError("a personal column takes sealed envelopes only (app.store.protection)")
+        return value
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else bytes(value)

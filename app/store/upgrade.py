@@ -29,6 +29,11 @@ again at once, and the next start of the program tries anew. Server databases
 (PostgreSQL) are not handled here: IT backs them up and runs
 `marriage-counter central migrate`.
 
+Backups of a database taken at a schema that kept personal data in the clear are removed
+by their store once a later schema encrypts it (`shred_backups`; the local store from
+0004 on, app.store.local): a plaintext copy left next to the encrypted database would undo
+the encryption.
+
 Logs name files, revisions and the driver's first error line only, never rows.
 """
 
@@ -39,7 +44,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,6 +130,37 @@ def prune_backups(database: Path, keep: int = BACKUPS_KEPT, *, protect: Path | N
     return deleted
 
 
+def backup_revision(backup: Path) -> str:
+    """The revision an upgrade backup was taken at, from its name (see backup_path)."""
+    return backup.name.split(".before-", 1)[1].split("-", 1)[0]
+
+
+def shred_backups(database: Path, revisions: frozenset[str]) -> list[Path]:
+    """Overwrites with zeros, then deletes, the upgrade backups of `database` taken at one
+    of `revisions`; returns them. For backups that hold what a later schema no longer
+    keeps in the clear (the local store's plaintext before encryption at rest). The
+    overwrite defeats undelete tools on ordinary file systems; SSDs and copy-on-write
+    file systems may keep old blocks, which full-disk encryption (BitLocker, LUKS)
+    covers. A backup that cannot be removed is logged and kept."""
+    shredded = []
+    for backup in backups_of(database):
+        if backup_revision(backup) not in revisions:
+            continue
+        try:
+            size = backup.stat().st_size
+            with backup.open("r+b") as handle:
+                for start in range(0, size, 1 << 20):
+                    handle.write(bytes(min(1 << 20, size - start)))
+                handle.flush()
+                os.fsync(handle.fileno())
+            backup.unlink()
+        except OSError as error:
+            log.error("backup %s could not be removed: %s", backup, error.strerror or error)
+            continue
+        shredded.append(backup)
+    return shredded
+
+
 def backup_sqlite(source: sqlite3.Connection, target: Path) -> Path:
     """Copies the database of `source` to `target` with SQLite's backup API and checks the copy.
 
@@ -207,6 +243,8 @@ def upgrade_with_backup(
     version_table: str = "alembic_version",
     keep: int = BACKUPS_KEPT,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    attributes: Mapping[str, object] | None = None,
+    foreign_keys_off: bool = False,
 ) -> UpgradeReport | None:
     """Brings the database of `engine` to the newest revision of `script_location`.
 
@@ -217,10 +255,18 @@ def upgrade_with_backup(
     permissions) propagate before anything was changed.
 
     The engine's pooled connections are closed when a restore is needed; it stays usable.
+    `attributes` and `foreign_keys_off` are passed to run_migrations.
     """
+
+    def migrate() -> None:
+        if attributes or foreign_keys_off:
+            run_migrations(engine, script_location, attributes=attributes, foreign_keys_off=foreign_keys_off)
+        else:
+            run_migrations(engine, script_location)
+
     database = sqlite_file(engine)
     if database is None:
-        run_migrations(engine, script_location)
+        migrate()
         return None
     head = ScriptDirectory(str(script_location)).get_current_head()
     if head is None:
@@ -229,13 +275,13 @@ def upgrade_with_backup(
     if current == head:
         return None
     if current is None and not has_tables:  # a new database: nothing to keep
-        run_migrations(engine, script_location)
+        migrate()
         log.info("new database %s created at schema %s", database, head)
         return UpgradeReport(database, None, head, None)
     known = {script.revision for script in ScriptDirectory(str(script_location)).walk_revisions()}
     if current not in known:
         # Newer than this program (or not ours): Alembic refuses without changing anything.
-        run_migrations(engine, script_location)
+        migrate()
         return None
 
     with _FAILED_GUARD:
@@ -252,7 +298,7 @@ def upgrade_with_backup(
         backup_sqlite(source, backup)
     log.info("database %s at schema %s, upgrading to %s; backup: %s", database, current, head, backup)
     try:
-        run_migrations(engine, script_location)
+        migrate()
     except BaseException as exc:
         detail = describe_db_error(exc)
         log.error("upgrade of %s from schema %s to %s failed: %s; restoring it", database, current, head, detail)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.archive.signing import counter_signer
+from app.audit.trail import AuditLogHead, audit_log_path
 from app.central.store import CentralStore
 from app.config import Config
 from app.errors import AppError
@@ -40,7 +42,7 @@ def totals_line(counts: dict[OutboxState, int]) -> str:
 
 
 def sync_status(config: Config) -> int:
-    with LocalStore(config.store_url) as store:
+    with LocalStore.from_config(config) as store:
         for item in store.outbox_items():
             print(item_line(item))
         print(totals_line(store.outbox_counts()))
@@ -48,7 +50,7 @@ def sync_status(config: Config) -> int:
 
 
 def sync_run(config: Config) -> int:
-    with LocalStore(config.store_url) as store:
+    with LocalStore.from_config(config) as store:
         central = CentralStore(config.central_url)
         try:
             try:
@@ -59,8 +61,11 @@ def sync_run(config: Config) -> int:
                 counts = store.outbox_counts()
                 print(totals_line(counts))
                 return 0 if counts[OutboxState.PENDING] + counts[OutboxState.SENDING] == 0 else 1
-            # One pass takes every open item (the worker works in smaller batches).
-            service = SyncService(store, central, batch=10_000)
+            # One pass takes every open item (the worker works in smaller batches). Each
+            # pass ships the head of the counter's audit chain too (read, never written here).
+            audit_path = audit_log_path(config)
+            audit = AuditLogHead(audit_path, config.office.counter_id) if audit_path.exists() else None
+            service = SyncService(store, central, batch=10_000, audit=audit, signer=counter_signer(config))
             service.recover()
             report = service.run_once(force=True)
             attempted, acknowledged, failed = report.attempted, report.acknowledged, report.failed
@@ -75,6 +80,10 @@ def sync_run(config: Config) -> int:
         finally:
             central.close()
     left = counts[OutboxState.PENDING] + counts[OutboxState.SENDING]
+    if service.audit_head_error:
+        print(f"audit head not shipped (retried at the next sync): {service.audit_head_error}")
+    elif service.audit_head_shipped is not None:
+        print(f"audit head seq {service.audit_head_shipped[0]} held by the central store")
     print(f"attempts {attempted}: acknowledged {acknowledged}, failed {failed}; still pending {left}")
     print(totals_line(counts))
     return 0 if left == 0 else 1

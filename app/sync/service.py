@@ -31,7 +31,9 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from app.archive.package import ArchivePackage
-from app.central.errors import CentralStateError
+from app.archive.signing import ArchiveSigner, missing_signature, register_signer
+from app.audit.errors import AuditHeadRefusedError
+from app.central.errors import ArchiveRejectedError, CentralStateError
 from app.central.types import MarriageRegistrationRequest, RegistrationAck
 from app.domain.case import CaseStatus, MarriageCase, MarriageStep, Registration, RuleOutcome
 from app.errors import (
@@ -49,6 +51,8 @@ from app.sync.backoff import Backoff
 from app.sync.types import (
     ArchiveCentral,
     ArchiveFileRecord,
+    AuditHeadCentral,
+    AuditHeadSource,
     OutboxEntry,
     OutboxItem,
     OutboxKind,
@@ -122,9 +126,20 @@ class SyncService:
         lease: timedelta = timedelta(minutes=2),
         idle_poll_s: float = 30.0,
         batch: int = 50,
+        signer: ArchiveSigner | None = None,
+        audit: AuditHeadSource | None = None,
     ) -> None:
         self.store = store
         self.central = central
+        # Signs each archive package's manifest with the counter's key (app.archive.signing)
+        # and registers its public key; the central store refuses unsigned packages.
+        self.signer = signer
+        # The audit chain whose head each pass ships to the central store (#10), so that
+        # `audit verify` catches a log cut short; None: nothing shipped.
+        self.audit = audit
+        self.audit_head_shipped: tuple[int, str] | None = None  # the head the central store acknowledged
+        self.audit_head_error = ""  # why the last shipping failed ("" when it did not)
+        self._audit_lock = threading.Lock()
         self.clock: Clock = clock or SystemClock()  # stamps case changes, like the workflow
         self._now = now  # schedules attempts: real time, also when the workflow's clock is fixed
         self.backoff = backoff or Backoff()
@@ -168,6 +183,8 @@ class SyncService:
         wakes the worker. A case archived already keeps its first package."""
         if package.case_id != case.case_id or package.reg_uuid != case.registration_uuid:
             raise ValueError("the archive package is not the package of this case")
+        if self.signer is not None:
+            package = self.signer.sign_package(package)
         files = tuple(ArchiveFileRecord(f.name, f.sha256, f.data) for f in package.files)
         payload = {"office_code": case.office_code, "files": [f.name for f in files]}
         entry = OutboxEntry(OutboxKind.ARCHIVE, case.case_id, package.reg_uuid, payload, files)
@@ -237,6 +254,7 @@ class SyncService:
                 failed += 1
             else:
                 retrying += 1
+        self.ship_audit_head()
         counts = self.store.outbox_counts()
         return SyncReport(
             attempted=attempted,
@@ -246,6 +264,53 @@ class SyncService:
             pending=counts[OutboxState.PENDING] + counts[OutboxState.SENDING],
             next_attempt_at=self.store.outbox_next_attempt_at(),
         )
+
+    def ship_audit_head(self) -> bool:
+        """Sends the audit chain's head to the central store when it moved since the
+        store last acknowledged it: one small call in a pass at most, none when nothing
+        was recorded meanwhile. The central write is idempotent (the same head is
+        acknowledged again), so a lost reply is simply resent next pass. Never raises and
+        never holds up a registration: a failure is logged and retried next pass.
+        Returns whether the central store holds the current head."""
+        audit, central = self.audit, self.central
+        if audit is None or not isinstance(central, AuditHeadCentral):
+            return False
+        with self._audit_lock:
+            try:
+                seq, head_hash = audit.head()
+                if (seq, head_hash) == self.audit_head_shipped or seq == 0:
+                    return True
+                try:
+                    central.record_audit_head(audit.counter_id, seq, head_hash)
+                except AuditHeadRefusedError:
+                    # Another process of this counter (`sync run`) may have shipped a later
+                    # head between this read and this send: the log only grows, so a fresh
+                    # read is at least that head. Refused again: the log was cut or rewritten.
+                    fresh = audit.head()
+                    if tuple(fresh) == (seq, head_hash):
+                        raise
+                    seq, head_hash = fresh
+                    central.record_audit_head(audit.counter_id, seq, head_hash)
+            except AuditHeadRefusedError as error:
+                self._audit_head_failed(error, logging.ERROR)
+                return False
+            except AppError as error:  # the central store unreachable, the log unreadable
+                self._audit_head_failed(error, logging.WARNING)
+                return False
+            except Exception as error:
+                log.exception("audit head: shipping failed")
+                self.audit_head_error = type(error).__name__
+                return False
+            self.audit_head_shipped = (seq, head_hash)
+            self.audit_head_error = ""
+            log.debug("audit head seq %d shipped", seq)
+            return True
+
+    def _audit_head_failed(self, error: AppError, level: int) -> None:
+        message = str(error)
+        if message != self.audit_head_error:  # once per new reason, not every pass
+            log.log(level, "audit head not shipped, retried next pass: %s", message)
+        self.audit_head_error = message
 
     def recover(self) -> int:
         """Items a dead sender left `sending` become due now (at start-up)."""
@@ -306,11 +371,15 @@ class SyncService:
         held: dict[str, str] = {}
         if unsent:
             try:
+                if self.signer is not None:
+                    register_signer(central, self.signer)
+                    unsent += missing_signature(self.signer, ((f.name, f.data) for f in stored))
                 held = central.store_archive_files(item.reg_uuid, str(item.payload["office_code"]), unsent)
-            except (PayloadConflictError, CentralStateError) as error:
-                # The central store holds another file under one of these names, or has no
-                # such registration of this office: a resend gets the same answer, so IT
-                # decides; the issued case itself stays as it is, its files kept.
+            except (PayloadConflictError, CentralStateError, ArchiveRejectedError) as error:
+                # The central store holds another file under one of these names, has no
+                # such registration of this office, or refused the package's signature: a
+                # resend gets the same answer, so IT decides; the issued case itself stays
+                # as it is, its files kept.
                 return self._settle(
                     item, error, OutboxState.FAILED, str(error), result=_failure_result("refused", error)
                 )

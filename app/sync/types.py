@@ -105,6 +105,23 @@ class ArchiveCentral(Protocol):
     ) -> dict[str, str]: ...
 
 
+@runtime_checkable
+class AuditHeadCentral(Protocol):
+    """Takes the head of a counter's audit chain (app.central.store.CentralStore)."""
+
+    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None: ...
+
+
+class AuditHeadSource(Protocol):
+    """The counter's audit chain (app.audit.trail.AuditTrail, or AuditLogHead in a
+    process that does not write it): whose it is and its head (seq, hash)."""
+
+    @property
+    def counter_id(self) -> str: ...
+
+    def head(self) -> tuple[int, str]: ...
+
+
 # --- payloads ---------------------------------------------------------------------
 # The request is stored whole when the item is queued: every resend sends the same
 # bytes (same registered_on, same payload hash), whatever day it finally goes out.

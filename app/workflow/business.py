@@ -24,6 +24,9 @@ from datetime import date
 from typing import Self
 
 from app.archive.package import build_archive_package
+from app.audit import AuditAction
+from app.auth.guard import CounterGuard
+from app.auth.model import ApprovalKind, Permission, SupervisorCredentials
 from app.central.errors import CentralStateError
 from app.config import Config
 from app.domain.case import (
@@ -50,7 +53,14 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind, Verdict
 from app.rules.results import RuleResult, refusal_grounds
-from app.workflow.capture import captured_document, with_face_check, with_face_override, without_stale_face_checks
+from app.workflow.access import approving_supervisor, guarded
+from app.workflow.capture import (
+    captured_document,
+    check_face_override_request,
+    with_face_check,
+    with_face_override,
+    without_stale_face_checks,
+)
 from app.workflow.clock import Clock, today
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
@@ -104,12 +114,20 @@ class BusinessWorkflow:
     device_mode: DeviceMode
     rules: RulesContext
     sync: RegistrationQueue  # the outbox the archive package goes through
+    # Who may do each step, and the audit trail (app.auth.guard, #10); None: unchecked.
+    guard: CounterGuard | None = None
 
     @classmethod
     def beside(cls, marriage: MarriageWorkflow, central: BusinessRegistry, sync: RegistrationQueue) -> Self:
-        """A workflow sharing the marriage workflow's store, configuration, rules and
-        clock (one clock: a test or a demo that moves it moves every business)."""
-        return cls(marriage.store, central, marriage.config, marriage.clock, marriage.device_mode, marriage.rules, sync)
+        """A workflow sharing the marriage workflow's store, configuration, rules, clock
+        (one clock: a test or a demo that moves it moves every business) and guard (one
+        counter session)."""
+        return cls(marriage.store, central, marriage.config, marriage.clock, marriage.device_mode, marriage.rules, sync,
+                   marriage.guard)
+
+    def _audit(self, action: AuditAction, case: MarriageCase, detail: str) -> None:
+        if self.guard is not None:
+            self.guard.record(action, case_id=case.case_id, detail=detail)
 
     @property
     def office_kind(self) -> OfficeKind:
@@ -127,6 +145,8 @@ class BusinessWorkflow:
         if still_open and "rule_outcomes" not in changes:
             updated = replace(updated, rule_outcomes=tuple(r.outcome() for r in self.evaluate(updated)))
         self.store.save_case(updated)
+        if self.guard is not None:
+            self.guard.changed(updated.case_id, updated.step.value)
         return updated
 
     def _require_open(self, case: MarriageCase) -> None:
@@ -135,6 +155,7 @@ class BusinessWorkflow:
         if case.registration_uuid is not None and case.registration is None:
             raise WorkflowError(reason="中心库结果尚未确认，请先重新提交（F12）")
 
+    @guarded(Permission.REVIEW)
     def start_case(self, business: Business) -> MarriageCase:
         if business is Business.MARRIAGE:
             raise ValueError("a marriage case is started by the marriage workflow")
@@ -143,7 +164,7 @@ class BusinessWorkflow:
             case_id=uuid.uuid4().hex,
             office_code=self.config.office.code,
             counter_id=self.config.office.counter_id,
-            registrar=self.config.registrar.name,
+            registrar=self.guard.operator_name() if self.guard is not None else self.config.registrar.name,
             created_at=now,
             device_mode=self.device_mode,
             business=business,
@@ -183,23 +204,37 @@ class BusinessWorkflow:
             return None
         return active.certificate_no if active else ""
 
+    @guarded(Permission.REVIEW)
     def add_document(self, case: MarriageCase, image: CapturedImage, document_class: str) -> MarriageCase:
         self._require_open(case)
         document = captured_document(image, document_class)
         return self._save(case, documents=(*case.documents, document))
 
+    @guarded(Permission.REVIEW)
     def remove_document(self, case: MarriageCase, document_id: str) -> MarriageCase:
         self._require_open(case)
         return self._save(case, documents=tuple(d for d in case.documents if d.document_id != document_id))
 
+    @guarded(Permission.REVIEW)
     def check_face(self, case: MarriageCase, role: Role, live: CapturedImage, result: FaceComparison) -> MarriageCase:
         """人证合一 (app.workflow.capture)."""
         self._require_open(case)
         return self._save(with_face_check(case, role, live, result, self.clock.now()))
 
-    def override_face_check(self, case: MarriageCase, role: Role, supervisor: str, reason: str) -> MarriageCase:
+    @guarded(Permission.REVIEW)
+    def override_face_check(
+        self, case: MarriageCase, role: Role, supervisor: SupervisorCredentials | str, reason: str
+    ) -> MarriageCase:
+        """As MarriageWorkflow.override_face_check: the supervisor authenticates here."""
         self._require_open(case)
-        return self._save(with_face_override(case, role, supervisor, reason, self.clock.now()))
+        check_face_override_request(case, role, reason)
+        name, supervisor_id, operator = approving_supervisor(
+            self.guard, supervisor, ApprovalKind.FACE_CHECK, case_id=case.case_id
+        )
+        saved = self._save(with_face_override(case, role, name, reason, self.clock.now(), supervisor_id=supervisor_id))
+        if operator is not None and self.guard is not None:
+            self.guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
+        return saved
 
     def form_text(self, case: MarriageCase, form: SignedForm, role: Role) -> str:
         """What the pad shows and the party signs."""
@@ -208,6 +243,7 @@ class BusinessWorkflow:
             raise WorkflowError(reason="签名前须先读取证件并录入表格内容")
         return text
 
+    @guarded(Permission.REVIEW)
     def sign(self, case: MarriageCase, form: SignedForm, role: Role, capture: SignatureCapture) -> MarriageCase:
         self._require_open(case)
         signature = signature_on(self.form_text(case, form, role), role, capture, form)
@@ -233,6 +269,7 @@ class BusinessWorkflow:
     def refusal_grounds(self, case: MarriageCase) -> list[RuleResult]:
         return refusal_grounds(self.evaluate(case))
 
+    @guarded(Permission.REGISTER)
     def refuse(self, case: MarriageCase) -> MarriageCase:
         """不予受理 / 不予办理 / 不予补领: closes the case with its legal grounds (the
         counter prints the notice on request)."""
@@ -247,6 +284,7 @@ class BusinessWorkflow:
         kept = tuple(r.outcome() for r in results if r.passed or r in grounds)
         return self._save(case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=kept)
 
+    @guarded(Permission.REVIEW)
     def cancel(self, case: MarriageCase) -> MarriageCase:
         self._require_open(case)
         log.info("case %s cancelled at %s", case.case_id, case.step.value)
@@ -295,11 +333,13 @@ class BusinessWorkflow:
         try:
             registration, changes = send()
         except (SimulatedDevicesRefusedError, PayloadConflictError) as error:
+            self._audit_commit(case, error.code)
             self._save(case, status=CaseStatus.CANCELLED, step=MarriageStep.DONE, central_error=error.message)
             raise
         except CentralStateError as error:
             # A business answer: nothing was written centrally, so the UUID is dropped and
             # the case, with its facts read again, can be corrected or refused.
+            self._audit_commit(case, error.code)
             log.info("case %s: the central store refused: %s", case.case_id, error.code)
             self._save(
                 self._refreshed(case), registration_uuid=None, status=CaseStatus.OPEN, central_error=error.message
@@ -308,14 +348,17 @@ class BusinessWorkflow:
         except AppError as unknown:
             # Unreachable (or a fault IT must see): the outcome is unknown, the UUID stays
             # and F12 resends it.
+            self._audit_commit(case, unknown.code)
             self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=unknown.message)
             raise
         except Exception as exc:
             # An unforeseen failure is treated alike; its traceback goes to the log only.
             log.exception("case %s: unexpected failure of the central write", case.case_id)
             failure = CentralUnavailableError(detail=type(exc).__name__)
+            self._audit_commit(case, failure.code)
             self._save(case, status=CaseStatus.WAITING_CENTRAL, central_error=failure.message)
             raise failure from exc
+        self._audit_commit(case, "ok")
         log.info("case %s acknowledged as %s", case.case_id, registration.certificate_no)
         submitted_on = _submitted_on(case)
         done = replace(case, **changes)  # type: ignore[arg-type]
@@ -327,8 +370,13 @@ class BusinessWorkflow:
             central_error="",
         )
 
+    def _audit_commit(self, case: MarriageCase, outcome: str) -> None:
+        """COMMIT: a central write was sent, with its outcome ("ok" or the code)."""
+        self._audit(AuditAction.COMMIT, case, f"{case.business.value} {outcome}")
+
     # -- issue ---------------------------------------------------------------------------
 
+    @guarded(Permission.REGISTER)
     def mark_issued(
         self, case: MarriageCase, forms: tuple[str, ...], *, form_files: Mapping[str, bytes] | None = None
     ) -> MarriageCase:
@@ -339,4 +387,6 @@ class BusinessWorkflow:
         issued = replace(
             case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
         )
-        return self.sync.enqueue_archive(issued, build_archive_package(issued, form_files or {}))
+        queued = self.sync.enqueue_archive(issued, build_archive_package(issued, form_files or {}))
+        self._audit(AuditAction.CHANGE, queued, "mark_issued")
+        return queued

@@ -69,19 +69,32 @@ def with_face_check(
     return _replacing_check(case, check, document)
 
 
-def with_face_override(case: MarriageCase, role: Role, supervisor: str, reason: str, now: datetime) -> MarriageCase:
+def check_face_override_request(case: MarriageCase, role: Role, reason: str) -> None:
+    """What an override needs before a supervisor is asked to authenticate: the party's
+    document read, and a reason."""
+    _party_key(case, role)
+    if not reason.strip():
+        raise WorkflowError(reason="人证核验放行须写明批准的主管和理由")
+
+
+def with_face_override(
+    case: MarriageCase, role: Role, supervisor: str, reason: str, now: datetime, *, supervisor_id: str = ""
+) -> MarriageCase:
     """The registrar sets the matcher's result aside (or records a check by eye when no
-    comparison could run), with the supervisor who approved it and why."""
+    comparison could run), with the supervisor who approved it (name and, when they
+    authenticated at the counter, operator id) and why."""
     supervisor, reason = supervisor.strip(), reason.strip()
     if not supervisor or not reason:
         raise WorkflowError(reason="人证核验放行须写明批准的主管和理由")
     person_key = _party_key(case, role)
     old = case.face_check_for(role)
     if old is not None and old.person_key == person_key:
-        check = replace(old, override_by=supervisor, override_reason=reason, override_at=now)
+        check = replace(old, override_by=supervisor, override_reason=reason, override_at=now,
+                        override_by_id=supervisor_id)
     else:
         check = FaceCheck(role=role, person_key=person_key, checked_at=now, model="", distance=None, threshold=None,
-                          override_by=supervisor, override_reason=reason, override_at=now)
+                          override_by=supervisor, override_reason=reason, override_at=now,
+                          override_by_id=supervisor_id)
     return _replacing_check(case, check, None)
 
 

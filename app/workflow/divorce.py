@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from app.auth.model import Permission
 from app.central.types import DivorceApplicationDetail
 from app.domain.case import Business, MarriageCase, Registration, Role
 from app.domain.divorce import (
@@ -31,6 +32,7 @@ from app.rules.counter_divorce import MARRIAGE_CERTIFICATE
 from app.rules.engine import office_calendar
 from app.rules.model import DivorceDates
 from app.rules.periods import DivorcePeriods, divorce_periods
+from app.workflow.access import guarded
 from app.workflow.business import BusinessWorkflow, Outcome, marriage_on_record
 from devices.id_reader.types import IdentityRecord
 
@@ -69,6 +71,7 @@ class DivorceWorkflow(BusinessWorkflow):
 
     # -- identify ----------------------------------------------------------------------
 
+    @guarded(Permission.REVIEW)
     def record_party(self, case: MarriageCase, role: Role, record: IdentityRecord) -> MarriageCase:
         """Takes a card just read. At the first visit the marriage is looked up from the
         cards (the first party's active marriage); at the later visits the receipt has
@@ -121,6 +124,7 @@ class DivorceWorkflow(BusinessWorkflow):
                 )
         return replace(details, marriage=marriage, blocking_application=blocking)
 
+    @guarded(Permission.REVIEW)
     def find_marriage(self, case: MarriageCase, certificate_no: str) -> MarriageCase:
         """First visit, when the cards do not lead to the marriage (e.g. read before the
         record was migrated): the registrar scans or types the 结婚证字号."""
@@ -131,6 +135,7 @@ class DivorceWorkflow(BusinessWorkflow):
             raise WorkflowError(reason=f"中心库中没有结婚证字号为 {number} 的婚姻登记")
         return self._save(case, divorce=self._with_marriage(self.details(case), marriage_on_record(record)))
 
+    @guarded(Permission.REVIEW)
     def find_application(self, case: MarriageCase, receipt_no: str) -> MarriageCase:
         """Withdrawal and registration: the receipt's QR code scanned, or its number typed."""
         self._require_open(case)
@@ -146,10 +151,12 @@ class DivorceWorkflow(BusinessWorkflow):
 
     # -- first visit -------------------------------------------------------------------
 
+    @guarded(Permission.REVIEW)
     def set_certificate_copies(self, case: MarriageCase, copies: CertificateCopies) -> MarriageCase:
         self._require_open(case)
         return self._save(case, divorce=replace(self.details(case), certificate_copies=copies))
 
+    @guarded(Permission.REVIEW)
     def record_findings(self, case: MarriageCase, *, intent: Finding, capacity: Finding) -> MarriageCase:
         """The registrar's findings on asking (Reg. 2025 Art. 14 (1) and (2))."""
         self._require_open(case)
@@ -168,6 +175,7 @@ class DivorceWorkflow(BusinessWorkflow):
         periods = self.periods(details.application)
         return DivorceDates(periods.cooling_off_end, periods.issue_window_start, periods.issue_window_end)
 
+    @guarded(Permission.REGISTER)
     def accept(self, case: MarriageCase) -> MarriageCase:
         """受理: records the application centrally (UUID, accepting office, T0) in one
         transaction; the case then holds the receipt number."""
@@ -202,6 +210,7 @@ class DivorceWorkflow(BusinessWorkflow):
 
     # -- withdrawal ----------------------------------------------------------------------
 
+    @guarded(Permission.REGISTER)
     def withdraw(self, case: MarriageCase) -> MarriageCase:
         """撤回: the application becomes 'withdrawn' centrally (Civil Code 1077 ¶1)."""
         if case.business is not Business.DIVORCE_WITHDRAWAL:
@@ -232,6 +241,7 @@ class DivorceWorkflow(BusinessWorkflow):
 
     # -- second visit --------------------------------------------------------------------
 
+    @guarded(Permission.REVIEW)
     def record_interview(
         self, case: MarriageCase, role: Role, *, wishes_to_divorce: bool, agrees_with_agreement: bool, remarks: str = ""
     ) -> MarriageCase:
@@ -244,12 +254,14 @@ class DivorceWorkflow(BusinessWorkflow):
         kept = tuple(i for i in details.interviews if i.role is not role)
         return self._save(case, divorce=replace(details, interviews=(*kept, interview)))
 
+    @guarded(Permission.REVIEW)
     def set_agreement(self, case: MarriageCase, agreement: DivorceAgreement) -> MarriageCase:
         """The 离婚协议书 as examined; a changed clause needs both signatures again (the
         signed text's hash no longer matches)."""
         self._require_open(case)
         return self._save(case, divorce=replace(self.details(case), agreement=agreement))
 
+    @guarded(Permission.REGISTER)
     def register(self, case: MarriageCase) -> MarriageCase:
         """登记: the central store dissolves the marriage and allocates the 离婚证 number;
         the old 结婚证 is void from then on (bar stamp "双方离婚，证件失效")."""

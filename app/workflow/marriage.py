@@ -17,6 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from app.archive.package import ArchivePackage, build_archive_package
+from app.audit import AuditAction
+from app.auth.guard import CounterGuard
+from app.auth.model import ApprovalKind, Permission, SupervisorCredentials
 from app.central.types import MarriageRegistrationRequest
 from app.config import Config
 from app.domain.case import (
@@ -34,16 +37,25 @@ from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.domain.divorce import SignedForm
 from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import (
+    AppError,
     CentralUnavailableError,
     InvalidIdentityError,
     WorkflowError,
 )
+from app.logging_setup import PersonalDataFilter
 from app.rules.counter import JOINT_PHOTO, marriage_case_results
 from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind
 from app.rules.results import Consequence, RuleResult, refusal_grounds
-from app.workflow.capture import captured_document, with_face_check, with_face_override, without_stale_face_checks
+from app.workflow.access import approving_supervisor, guarded
+from app.workflow.capture import (
+    captured_document,
+    check_face_override_request,
+    with_face_check,
+    with_face_override,
+    without_stale_face_checks,
+)
 from app.workflow.clock import Clock, today
 from app.workflow.ports import CaseRepository, CentralRegistry
 from devices.camera.types import CapturedImage
@@ -74,6 +86,8 @@ STEP_GATES: dict[MarriageStep, frozenset[str]] = {
 
 
 def identity_from_record(record: IdentityRecord) -> IdentityDocument:
+    # From now on the log masks this person's name and address wherever they appear.
+    PersonalDataFilter.add_names(record.name, record.address)
     try:
         sex = Sex(record.sex_code)
     except ValueError:
@@ -129,14 +143,27 @@ class MarriageWorkflow:
     rules: RulesContext
     # The outbox the register and issue steps go through (app.sync.service.SyncService).
     sync: RegistrationQueue | None = None
+    # Who may do each step, and the audit trail (app.auth.guard, #10); None: unchecked.
+    guard: CounterGuard | None = None
 
     @property
     def office_kind(self) -> OfficeKind:
         return OfficeKind.FOREIGN_HMT if self.config.office.designated_foreign_hmt else OfficeKind.MAINLAND
 
+    def _registrar(self) -> str:
+        """The name a new case records: the operator logged in (the configured name only
+        for a workflow without a guard)."""
+        return self.guard.operator_name() if self.guard is not None else self.config.registrar.name
+
+    def _audit(self, action: AuditAction, case: MarriageCase, detail: str) -> None:
+        if self.guard is not None:
+            self.guard.record(action, case_id=case.case_id, detail=detail)
+
     def _save(self, case: MarriageCase, **changes: object) -> MarriageCase:
         updated = without_stale_face_checks(replace(case, updated_at=self.clock.now(), **changes))  # type: ignore[arg-type]
         self.store.save_case(updated)
+        if self.guard is not None:
+            self.guard.changed(updated.case_id, updated.step.value)
         return updated
 
     def _require_open(self, case: MarriageCase) -> None:
@@ -147,23 +174,26 @@ class MarriageWorkflow:
             # resend settles it, changing the case would turn the resend into a conflict.
             raise WorkflowError(reason="登记结果尚未确认，请先重新提交登记（F12）")
 
+    @guarded(Permission.REVIEW)
     def start_case(self) -> MarriageCase:
         now = self.clock.now()
         case = MarriageCase(
             case_id=uuid.uuid4().hex,
             office_code=self.config.office.code,
             counter_id=self.config.office.counter_id,
-            registrar=self.config.registrar.name,
+            registrar=self._registrar(),
             created_at=now,
             device_mode=self.device_mode,
             updated_at=now,
         )
         self.store.save_case(case)
+        self._audit(AuditAction.CHANGE, case, "start_case")
         log.info("case %s started", case.case_id)
         return case
 
     # 初审: identify both parties ------------------------------------------------
 
+    @guarded(Permission.REVIEW)
     def record_party(self, case: MarriageCase, role: Role, record: IdentityRecord) -> MarriageCase:
         """Takes a card just read. An unusable document raises InvalidIdentityError and
         leaves the case exactly as it was (nothing captured so far is lost)."""
@@ -204,6 +234,7 @@ class MarriageWorkflow:
             return None
         return active.certificate_no if active else ""
 
+    @guarded(Permission.REVIEW)
     def recheck_central(self, case: MarriageCase) -> MarriageCase:
         self._require_open(case)
         parties = {
@@ -214,6 +245,7 @@ class MarriageWorkflow:
 
     # Documents and declarations ---------------------------------------------------
 
+    @guarded(Permission.REVIEW)
     def add_document(self, case: MarriageCase, image: CapturedImage, document_class: str) -> MarriageCase:
         self._require_open(case)
         document = captured_document(image, document_class)
@@ -223,19 +255,36 @@ class MarriageWorkflow:
             kept = case.documents
         return self._evaluate_and_save(replace(case, documents=(*kept, document)))
 
+    @guarded(Permission.REVIEW)
     def remove_document(self, case: MarriageCase, document_id: str) -> MarriageCase:
         self._require_open(case)
         kept = tuple(d for d in case.documents if d.document_id != document_id)
         return self._evaluate_and_save(replace(case, documents=kept))
 
+    @guarded(Permission.REVIEW)
     def check_face(self, case: MarriageCase, role: Role, live: CapturedImage, result: FaceComparison) -> MarriageCase:
         """人证合一: records the matcher's comparison of the live face with the card photo."""
         self._require_open(case)
         return self._evaluate_and_save(with_face_check(case, role, live, result, self.clock.now()))
 
-    def override_face_check(self, case: MarriageCase, role: Role, supervisor: str, reason: str) -> MarriageCase:
+    @guarded(Permission.REVIEW)
+    def override_face_check(
+        self, case: MarriageCase, role: Role, supervisor: SupervisorCredentials | str, reason: str
+    ) -> MarriageCase:
+        """A supervisor sets the face check aside: at a counter they authenticate here
+        (SupervisorCredentials; AUTH-001/002/004/005 refuse), and the check records their
+        operator id, name and the reason."""
         self._require_open(case)
-        return self._evaluate_and_save(with_face_override(case, role, supervisor, reason, self.clock.now()))
+        check_face_override_request(case, role, reason)
+        name, supervisor_id, operator = approving_supervisor(
+            self.guard, supervisor, ApprovalKind.FACE_CHECK, case_id=case.case_id
+        )
+        saved = self._evaluate_and_save(
+            with_face_override(case, role, name, reason, self.clock.now(), supervisor_id=supervisor_id)
+        )
+        if operator is not None and self.guard is not None:
+            self.guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
+        return saved
 
     def declaration_text(self, case: MarriageCase, role: Role) -> str:
         other = Role.B if role is Role.A else Role.A
@@ -244,11 +293,13 @@ class MarriageWorkflow:
             raise WorkflowError(reason="须先读取双方身份证件")
         return marriage_declaration_text(declarant.identity, partner.identity)
 
+    @guarded(Permission.REVIEW)
     def add_signature(self, case: MarriageCase, role: Role, capture: SignatureCapture) -> MarriageCase:
         self._require_open(case)
         signature = signature_on(self.declaration_text(case, role), role, capture)
         return self._evaluate_and_save(replace(case, signatures={**case.signatures, role: signature}))
 
+    @guarded(Permission.REVIEW)
     def attest_voluntariness(self, case: MarriageCase, finding: Voluntariness) -> MarriageCase:
         """Records what the registrar found on asking each party separately."""
         self._require_open(case)
@@ -277,6 +328,7 @@ class MarriageWorkflow:
             if not r.passed and r.rule_id in gate and r.consequence is not Consequence.PENDING
         ]
 
+    @guarded(Permission.REVIEW)
     def go_to(self, case: MarriageCase, target: MarriageStep) -> MarriageCase:
         self._require_open(case)
         if STEP_ORDER.index(target) > STEP_ORDER.index(case.step):
@@ -290,6 +342,7 @@ class MarriageWorkflow:
     def refusal_grounds(self, case: MarriageCase) -> list[RuleResult]:
         return refusal_grounds(self.evaluate(case))
 
+    @guarded(Permission.REGISTER)
     def refuse(self, case: MarriageCase) -> MarriageCase:
         """不予登记 (Reg. 2025 Art. 10): closes the case; its failed rules are the reasons
         given to the parties, its passed rules stay as the record of what was checked."""
@@ -304,6 +357,7 @@ class MarriageWorkflow:
             case, status=CaseStatus.REFUSED, step=MarriageStep.DONE, rule_outcomes=tuple(r.outcome() for r in kept)
         )
 
+    @guarded(Permission.REVIEW)
     def cancel(self, case: MarriageCase) -> MarriageCase:
         """Closes a case the couple did not finish (they left, came with the wrong card);
         what was captured stays in the store. Not while a central outcome is unknown."""
@@ -335,7 +389,24 @@ class MarriageWorkflow:
             payload_sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         )
 
+    @guarded(Permission.REGISTER)
     def register(self, case: MarriageCase) -> MarriageCase:
+        """Commits to the central store through the outbox (app.sync); see `_register`.
+        The attempt is audited as COMMIT with its outcome ("ok", "waiting" or the code)."""
+        if case.registration is not None:
+            return case
+        try:
+            registered = self._register(case)
+        except WorkflowError:
+            raise  # refused before anything was sent
+        except AppError as error:
+            self._audit(AuditAction.COMMIT, case, f"{case.business.value} {error.code}")
+            raise
+        outcome = "ok" if registered.registration is not None else "waiting"
+        self._audit(AuditAction.COMMIT, registered, f"{case.business.value} {outcome}")
+        return registered
+
+    def _register(self, case: MarriageCase) -> MarriageCase:
         """Commits to the central store through the outbox (app.sync).
 
         The UUID is created once and saved, with the queued registration, in one
@@ -372,6 +443,7 @@ class MarriageWorkflow:
 
     # 发证 -------------------------------------------------------------------------
 
+    @guarded(Permission.REGISTER)
     def mark_issued(
         self, case: MarriageCase, forms: tuple[str, ...], *, form_files: Mapping[str, bytes] | None = None
     ) -> MarriageCase:
@@ -384,7 +456,9 @@ class MarriageWorkflow:
         issued = replace(
             case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
         )
-        return self._sync().enqueue_archive(issued, build_archive_package(issued, form_files or {}))
+        queued = self._sync().enqueue_archive(issued, build_archive_package(issued, form_files or {}))
+        self._audit(AuditAction.CHANGE, queued, "mark_issued")
+        return queued
 
     def _sync(self) -> RegistrationQueue:
         if self.sync is None:

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from app.auth.model import Permission
 from app.central.types import ReissueRequest
 from app.domain.case import Business, MarriageCase, Registration, Role
 from app.domain.divorce import CertificateKind, MarriageOnRecord, ReissueDetails
 from app.errors import CentralUnavailableError, WorkflowError
+from app.workflow.access import guarded
 from app.workflow.business import BusinessWorkflow, Outcome, marriage_on_record
 from devices.id_reader.types import IdentityRecord
 
@@ -34,6 +36,7 @@ class ReissueWorkflow(BusinessWorkflow):
             raise WorkflowError(reason="不是补领婚姻登记证案件")
         return case.reissue
 
+    @guarded(Permission.REVIEW)
     def record_party(self, case: MarriageCase, record: IdentityRecord) -> MarriageCase:
         """The applicant's card (role A); the archive is looked up at once."""
         self._require_open(case)
@@ -41,6 +44,7 @@ class ReissueWorkflow(BusinessWorkflow):
         updated = replace(case, parties={Role.A: party})
         return self._save(updated, reissue=self._looked_up(updated, self.details(case)))
 
+    @guarded(Permission.REVIEW)
     def choose_certificate(self, case: MarriageCase, kind: CertificateKind, reason: str = "遗失") -> MarriageCase:
         """Which certificate is to be reissued, and why (lost or damaged)."""
         self._require_open(case)
@@ -59,6 +63,7 @@ class ReissueWorkflow(BusinessWorkflow):
         records = [marriage_on_record(r) for r in self.central.marriage_records_of(party.identity.person_key)]
         return replace(details, record=_record_for(records, details.certificate_kind))
 
+    @guarded(Permission.REGISTER)
     def issue(self, case: MarriageCase) -> MarriageCase:
         """发证: the central store checks the status again in its transaction and
         allocates the BJ…/BL… number."""

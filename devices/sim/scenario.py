@@ -308,6 +308,32 @@ class CentralSpec(_Model):
     faults: list[CentralFaultSpec] = Field(default_factory=list)
 
 
+class SecondFactorTokenSpec(_Model):
+    """A simulated USB key: issued to `operator_id`, unlocked with `pin`."""
+
+    serial: str = Field(min_length=1)
+    operator_id: str = Field(min_length=1)
+    pin: str = Field(min_length=1)
+
+
+class SecondFactorSpec(_Model):
+    """Operators' second factor (#10), simulated: the app reads it when `[auth]
+    second_factor = "sim:<this file>"`. `inserted` is the serial of the key in the port
+    at start (None: no key); QA inserts and pulls keys from the app's sim backend."""
+
+    tokens: list[SecondFactorTokenSpec] = Field(default_factory=list)
+    inserted: str | None = None
+
+    @model_validator(mode="after")
+    def _inserted_is_a_token(self) -> SecondFactorSpec:
+        serials = [token.serial for token in self.tokens]
+        if len(set(serials)) != len(serials):
+            raise ValueError("two tokens have the same serial")
+        if self.inserted is not None and self.inserted not in serials:
+            raise ValueError(f"inserted: no token with serial {self.inserted!r}")
+        return self
+
+
 class TimelineEntrySpec(_Model):
     """One spontaneous event: at `at_s` seconds after the device opened, or right after
     the device's `after_calls`-th operation (failed ones count)."""
@@ -339,6 +365,7 @@ class Scenario(_Model):
     barcode: BarcodeSpec = Field(default_factory=BarcodeSpec)
     face_matcher: FaceMatcherSpec = Field(default_factory=FaceMatcherSpec)
     central: CentralSpec = Field(default_factory=CentralSpec)
+    second_factor: SecondFactorSpec = Field(default_factory=SecondFactorSpec)
     timeline: list[TimelineEntrySpec] = Field(default_factory=list)
 
     _source: Path = PrivateAttr(default=Path("<memory>"))
@@ -458,6 +485,8 @@ def _all_field_names() -> list[str]:
         FaceMatcherSpec,
         CentralSpec,
         CentralFaultSpec,
+        SecondFactorSpec,
+        SecondFactorTokenSpec,
         TimelineEntrySpec,
     ]
     for model in models:

@@ -87,6 +87,22 @@
         <translation>数据库 {database} 无法升级到结构版本 {target}（{detail}），用备份恢复也失败了（{restore_detail}）。请停止使用本柜台：须由信息技术人员在程序关闭时用备份 {backup} 恢复。</translation>
     </message>
     <message>
+        <source>The protected value {field} of case {case_id} cannot be decrypted: it was changed, damaged or copied from another case or field outside the program. The case cannot be opened; contact IT support (the local store&apos;s backup holds the original).</source>
+        <translation>案件 {case_id} 的受保护数据 {field} 无法解密：它在程序之外被修改、损坏，或是从其他案件、其他字段复制而来。该案件无法打开，请联系信息技术人员（本机库的备份中有原始数据）。</translation>
+    </message>
+    <message>
+        <source>The key store {key_store} is not available: {detail}. The counter&apos;s data stays encrypted and unread. Contact IT support: check [security] key_store in the configuration.</source>
+        <translation>密钥库 {key_store} 不可用：{detail}。柜台数据保持加密，未被读取。请联系信息技术人员检查配置中的 [security] key_store。</translation>
+    </message>
+    <message>
+        <source>The key {key} is refused: {reason}. Contact IT support; do not delete it.</source>
+        <translation>密钥 {key} 被拒绝使用：{reason}。请联系信息技术人员，不要删除该密钥。</translation>
+    </message>
+    <message>
+        <source>The local database {database} cannot be opened with the key from {key_store} ({detail}). The key store is wrong or missing: this database was encrypted with another key. Contact IT support; do not delete anything.</source>
+        <translation>无法用 {key_store} 中的密钥打开本机数据库 {database}（{detail}）。密钥库有误或缺失：该数据库是用另一把密钥加密的。请联系信息技术人员，不要删除任何文件。</translation>
+    </message>
+    <message>
         <source>This step cannot be done now: {reason}</source>
         <translation>当前不能执行此步骤：{reason}</translation>
     </message>
@@ -105,6 +121,46 @@
     <message>
         <source>A local archive file no longer matches its recorded SHA-256 ({detail}); it was not sent. Contact IT support: the local copy is kept.</source>
         <translation>本机档案文件与登记的 SHA-256 不一致（{detail}），未上传。请联系信息技术支持，本机副本已保留。</translation>
+    </message>
+    <message>
+        <source>The central marriage registry&apos;s TLS certificate could not be verified ({detail}). Nothing was sent and the case waits. IT checks [central] url: sslrootcert must be the registry&apos;s CA certificate and the host must be the name in the server&apos;s certificate.</source>
+        <translation>无法验证婚姻登记中心库的 TLS 证书（{detail}），未发送任何数据，案件保存等待。请信息技术人员检查 [central] url：sslrootcert 必须是中心库的 CA 证书，主机名必须与服务器证书中的名称一致。</translation>
+    </message>
+    <message>
+        <source>The central registry refused the electronic archive of registration {reg_uuid}: {reason}. Nothing of it was stored; the counter keeps its copy. Contact IT support.</source>
+        <translation>中心库拒收登记 {reg_uuid} 的电子档案：{reason}。档案未保存任何内容，柜台保留本机副本。请联系信息技术支持。</translation>
+    </message>
+    <message>
+        <source>The central registry does not know signing key {key_id} of counter {counter_id}: the archive was not stored and will be sent again. If the counter&apos;s key was renewed, IT revokes the old one (marriage-counter central revoke-key {counter_id}).</source>
+        <translation>中心库中没有柜台 {counter_id} 的签名密钥 {key_id}：档案未保存，稍后将重新发送。如该柜台的密钥已更换，请信息技术人员吊销旧密钥（marriage-counter central revoke-key {counter_id}）。</translation>
+    </message>
+    <message>
+        <source>The signing key of counter {counter_id} cannot be registered: {reason}. Its archives wait. Contact IT support.</source>
+        <translation>柜台 {counter_id} 的签名密钥无法登记：{reason}。其电子档案暂缓上传。请联系信息技术支持。</translation>
+    </message>
+    <message>
+        <source>The operator ID or the secret is wrong.</source>
+        <translation>操作员编号或密码错误。</translation>
+    </message>
+    <message>
+        <source>Too many failed attempts: this operator ID is locked at this counter until {until}. Wait, or ask IT to check the account.</source>
+        <translation>失败次数过多：该操作员编号在本柜台被锁定至 {until}。请等待，或请信息技术人员检查该账户。</translation>
+    </message>
+    <message>
+        <source>The training certificate of operator {operator_id} is not valid on {day} ({valid_until}): cases may be opened and reviewed, not registered. IT records the renewed training.</source>
+        <translation>操作员 {operator_id} 的培训合格证在 {day} 不在有效期内（{valid_until}）：可以打开和审查案件，不能办理登记。请信息技术人员录入新的培训记录。</translation>
+    </message>
+    <message>
+        <source>Operator {operator_id} may not do this: {reason}</source>
+        <translation>操作员 {operator_id} 无权执行此操作：{reason}</translation>
+    </message>
+    <message>
+        <source>The second factor (USB key / certificate) is missing or not accepted: {detail}</source>
+        <translation>第二认证因素（USB 密钥/证书）缺失或未通过：{detail}</translation>
+    </message>
+    <message>
+        <source>No operator is logged in at this counter (or it is locked): log in first.</source>
+        <translation>本柜台无人登录（或已锁定）：请先登录。</translation>
     </message>
 </context>
 <context>
@@ -1060,16 +1116,28 @@
         <translation>登记员和主管确认为证件本人的理由（例如：证件照片拍摄年代久远，已核对户口簿）</translation>
     </message>
     <message>
-        <source>Supervisor:</source>
-        <translation>主管：</translation>
-    </message>
-    <message>
         <source>Reason:</source>
         <translation>理由：</translation>
     </message>
     <message>
-        <source>Give the supervisor&apos;s name and the reason.</source>
-        <translation>请填写主管姓名和理由。</translation>
+        <source>Supervisor&apos;s operator ID:</source>
+        <translation>主管操作员编号：</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s secret:</source>
+        <translation>主管密码：</translation>
+    </message>
+    <message>
+        <source>USB key PIN:</source>
+        <translation>USB 密钥 PIN：</translation>
+    </message>
+    <message>
+        <source>The supervisor types their operator ID and secret; give the reason.</source>
+        <translation>请主管输入本人操作员编号和密码，并写明理由。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核验…</translation>
     </message>
 </context>
 <context>
@@ -1139,6 +1207,49 @@
     <message>
         <source>Printed: {forms}</source>
         <translation>已打印：{forms}</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Log in to the counter</source>
+        <translation>登录柜台</translation>
+    </message>
+    <message>
+        <source>Operator ID:</source>
+        <translation>操作员编号：</translation>
+    </message>
+    <message>
+        <source>Secret:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>USB key PIN:</source>
+        <translation>USB 密钥 PIN：</translation>
+    </message>
+    <message>
+        <source>Quit the program</source>
+        <translation>退出程序</translation>
+    </message>
+    <message>
+        <source>Counter locked</source>
+        <translation>柜台已锁定</translation>
+    </message>
+    <message>
+        <source>The counter was locked after a time without input; the open case is kept. {name} ({role}) unlocks with their secret, or another operator logs in to take over.</source>
+        <translation>柜台因长时间无操作已锁定，当前案件已保留。{name}（{role}）输入密码即可解锁，或由其他操作员登录接办。</translation>
+    </message>
+    <message>
+        <source>Log in with your operator ID and secret.</source>
+        <translation>请输入操作员编号和密码登录。</translation>
+    </message>
+    <message>
+        <source>Type the operator ID and the secret (and the USB key&apos;s PIN when asked).</source>
+        <translation>请输入操作员编号和密码（如有要求，再输入 USB 密钥的 PIN）。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核验…</translation>
     </message>
 </context>
 <context>
@@ -1484,6 +1595,41 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
     <message>
         <source>Scanned code {code}: nothing on this page takes it.</source>
         <translation>已扫码 {code}：本页面没有可接收此码的项目。</translation>
+    </message>
+    <message>
+        <source>Nobody logged in</source>
+        <translation>无人登录</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Operator {id}. Ctrl+Shift+L: log out.</source>
+        <translation>操作员 {id}。Ctrl+Shift+L：退出登录。</translation>
+    </message>
+    <message>
+        <source>Logged in: {name}</source>
+        <translation>已登录：{name}</translation>
+    </message>
+</context>
+<context>
+    <name>Operator</name>
+    <message>
+        <source>registrar</source>
+        <translation>登记员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <source>IT administrator</source>
+        <translation>信息技术管理员</translation>
+    </message>
+    <message>
+        <source>QA</source>
+        <translation>测试人员</translation>
     </message>
 </context>
 <context>

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PIL import Image
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QInputDevice, QKeyEvent, QKeySequence, QPointingDevice, QShortcut
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.auth.service import BUILTIN_SUPERVISOR_ID, SIMULATED_SECRETS
 from app.bootstrap import CounterServices, build_services
 from app.domain.case import MarriageStep, Role
 from devices.camera.opencv_camera import OpenCvCamera
@@ -85,7 +87,8 @@ def test_face_check_mismatch_then_supervisor_approval(window: MainWindow, qtbot:
     dialog = window.face_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.windowModality() is Qt.WindowModality.WindowModal  # open(), never a nested exec()
-    dialog.supervisor.setText("周主管")
+    dialog.supervisor.setText(BUILTIN_SUPERVISOR_ID)
+    dialog.secret.setText(SIMULATED_SECRETS[BUILTIN_SUPERVISOR_ID])
     dialog.buttons.accepted.emit()  # no reason yet: refused, the dialog stays
     assert dialog.isVisible() and dialog.hint.text()
     dialog.reason.setPlainText("证件照片为多年前拍摄，已核对户口簿，确认本人")
@@ -93,6 +96,9 @@ def test_face_check_mismatch_then_supervisor_approval(window: MainWindow, qtbot:
     qtbot.waitUntil(lambda: not window.busy and window.case is not None
                     and window.case.face_check_for(Role.B) is not None
                     and window.case.face_check_for(Role.B).overridden, timeout=10_000)  # type: ignore[union-attr]
+    approved = window.case.face_check_for(Role.B)
+    assert approved is not None and approved.override_by_id == BUILTIN_SUPERVISOR_ID
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()  # closed once the approval was saved
     assert identify.rules.rule_ids(failed_only=True) == []
     press(qtbot, window, Qt.Key.Key_F10)
     assert window.case.step is MarriageStep.DOCUMENTS

@@ -21,6 +21,7 @@ from app.central.store import MIGRATIONS_DIR, CentralStore
 from app.central.types import MarriageRegistrationRequest
 from app.errors import CentralUnavailableError, PartyAlreadyMarriedError, PayloadConflictError
 from app.store.engine import make_engine
+from tests.app.archive.helpers import make_signer, signed_batch
 from tests.app.central.helpers import archive_file, make_reissue, new_uuid
 from tests.pg import PostgresServer
 
@@ -104,11 +105,15 @@ def test_counter_role_runs_every_counter_path(
             central.withdraw_divorce_application(
                 withdrawn_uuid, "110101", date(2026, 8, 4), withdrawal_uuid=withdrawal_uuid, **COUNTER
             )
-        form = archive_file("withdrawal.pdf", b"form")
-        assert central.store_archive_files(withdrawal_uuid, "110101", [form]) == {form[0]: form[1]}
-        photo = archive_file("photo.jpg", b"jpeg" * 100)
-        assert central.store_archive_files(request.reg_uuid, "110101", [photo]) == {photo[0]: photo[1]}
-        assert central.store_archive_files(request.reg_uuid, "110101", [photo]) == {photo[0]: photo[1]}
+        signer = make_signer()
+        # The counter registers its own key (idempotent) and sends signed packages.
+        for _ in range(2):
+            central.register_counter_key(signer.counter_id, signer.office_code, signer.public_key_pem)
+        form = signed_batch(withdrawal_uuid, {"withdrawal.pdf": b"form"}, signer)
+        assert central.store_archive_files(withdrawal_uuid, "110101", form) == {n: d for n, d, _ in form}
+        photo = signed_batch(request.reg_uuid, {"photo.jpg": b"jpeg" * 100}, signer)
+        assert central.store_archive_files(request.reg_uuid, "110101", photo) == {n: d for n, d, _ in photo}
+        assert central.store_archive_files(request.reg_uuid, "110101", photo) == {n: d for n, d, _ in photo}
         with pytest.raises(PayloadConflictError):
             central.store_archive_files(request.reg_uuid, "110101", [archive_file("photo.jpg", b"other")])
         with pytest.raises(CentralUnavailableError, match="permission denied"):
@@ -133,6 +138,9 @@ REFUSED_TO_COUNTERS = (
     "SELECT * FROM archive_file",
     "UPDATE archive_file SET sha256 = sha256",
     "DELETE FROM archive_file",
+    "UPDATE counter_key SET public_key_pem = ''",
+    "UPDATE counter_key SET revoked_at = NULL",
+    "DELETE FROM counter_key",
     "UPDATE central_setting SET value = 'test'",
     "DELETE FROM central_alembic_version",
     "CREATE TABLE counter_scratch (x int)",
@@ -147,7 +155,9 @@ def test_counter_role_is_refused_updates_deletes_and_archive_bytes(
     with CentralStore(counter_url) as central:
         request = request_for(1, 2)
         central.register_marriage(request)
-        central.store_archive_files(request.reg_uuid, "110101", [archive_file("a.txt", b"a")])
+        signer = make_signer()
+        central.register_counter_key(signer.counter_id, signer.office_code, signer.public_key_pem)
+        central.store_archive_files(request.reg_uuid, "110101", signed_batch(request.reg_uuid, {"a.txt": b"a"}, signer))
     allowed = []
     with _as_role(postgres_server, postgres_url, counter_role) as conn:
         for statement in REFUSED_TO_COUNTERS:

@@ -1,4 +1,5 @@
-"""The electronic archive of a registration: idempotent upload, confirmed by hash."""
+"""The electronic archive of a registration: idempotent upload, confirmed by hash.
+(Signatures and tampering: test_central_signed_archive.py.)"""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from app.central.models import ArchiveFileRow
 from app.central.store import CentralStore
 from app.central.types import ArchiveFile, MarriageRegistrationRequest
 from app.errors import PayloadConflictError
+from tests.app.archive.helpers import register, signed_batch
 from tests.app.central.helpers import archive_file, new_uuid
 
 RequestFactory = Callable[..., MarriageRegistrationRequest]
 
 PHOTO = archive_file("joint_photo.jpg", b"\xff\xd8" + bytes(range(256)) * 40)
 FORM = archive_file("application_form.pdf", b"%PDF-1.7 " + b"x" * 5000)
-SIGNATURE = archive_file("signature_A.png", b"\x89PNG" + b"s" * 300)
 
 
 def test_store_returns_what_the_registry_holds_and_is_idempotent(
@@ -27,13 +28,17 @@ def test_store_returns_what_the_registry_holds_and_is_idempotent(
 ) -> None:
     request = request_for(1, 2)
     central.register_marriage(request)
-    held = central.store_archive_files(request.reg_uuid, "110101", [PHOTO, FORM])
-    assert held == {PHOTO[0]: PHOTO[1], FORM[0]: FORM[1]}
-    # A resend after a lost reply, plus one more file: nothing rewritten, all confirmed.
-    again = central.store_archive_files(request.reg_uuid, "110101", iter([ArchiveFile(*PHOTO), SIGNATURE]))
-    assert again == {PHOTO[0]: PHOTO[1], FORM[0]: FORM[1], SIGNATURE[0]: SIGNATURE[1]}
+    register(central)
+    package = signed_batch(request.reg_uuid, {PHOTO[0]: PHOTO[2], FORM[0]: FORM[2]})
+    held = central.store_archive_files(request.reg_uuid, "110101", package)
+    assert held == {name: digest for name, digest, _data in package}
+    assert {PHOTO[0], FORM[0], "manifest.json", "manifest.sig"} == set(held)
+    # A resend after a lost reply (the whole package, or what was not confirmed): nothing
+    # rewritten, all confirmed.
+    assert central.store_archive_files(request.reg_uuid, "110101", package) == held
+    assert central.store_archive_files(request.reg_uuid, "110101", iter([ArchiveFile(*PHOTO)])) == held
     # Nothing to send: the answer is what is held (the sync worker can just ask).
-    assert central.store_archive_files(request.reg_uuid, "110101", []) == again
+    assert central.store_archive_files(request.reg_uuid, "110101", []) == held
 
 
 def test_same_name_with_other_content_is_a_conflict_and_stores_nothing(
@@ -41,11 +46,13 @@ def test_same_name_with_other_content_is_a_conflict_and_stores_nothing(
 ) -> None:
     request = request_for(1, 2)
     central.register_marriage(request)
-    central.store_archive_files(request.reg_uuid, "110101", [PHOTO])
+    register(central)
+    package = signed_batch(request.reg_uuid, {PHOTO[0]: PHOTO[2]})
+    held = central.store_archive_files(request.reg_uuid, "110101", package)
     with pytest.raises(PayloadConflictError) as raised:
-        central.store_archive_files(request.reg_uuid, "110101", [SIGNATURE, archive_file(PHOTO[0], b"retouched")])
+        central.store_archive_files(request.reg_uuid, "110101", [package[-1], archive_file(PHOTO[0], b"retouched")])
     assert request.reg_uuid in raised.value.message
-    assert central.store_archive_files(request.reg_uuid, "110101", []) == {PHOTO[0]: PHOTO[1]}
+    assert central.store_archive_files(request.reg_uuid, "110101", []) == held
     with raw_engine.connect() as conn:
         stored = conn.execute(select(ArchiveFileRow.data).where(ArchiveFileRow.name == PHOTO[0])).scalar_one()
     assert bytes(stored) == PHOTO[2]
@@ -83,7 +90,8 @@ def test_database_keeps_size_and_office_honest(
 ) -> None:
     request = request_for(1, 2)
     central.register_marriage(request)
-    central.store_archive_files(request.reg_uuid, "110101", [PHOTO])
+    register(central)
+    central.store_archive_files(request.reg_uuid, "110101", signed_batch(request.reg_uuid, {PHOTO[0]: PHOTO[2]}))
     with pytest.raises(IntegrityError), raw_engine.begin() as conn:
         conn.execute(update(ArchiveFileRow).values(size=ArchiveFileRow.size + 1))
     with pytest.raises(IntegrityError), raw_engine.begin() as conn:

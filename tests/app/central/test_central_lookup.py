@@ -22,6 +22,7 @@ from app.central.types import CentralMode, MarriageRegistrationRequest, divorce_
 from app.domain.divorce import receipt_no_for
 from app.errors import PayloadConflictError, SimulatedDevicesRefusedError
 from app.holiday_data import load_holiday_calendar
+from tests.app.archive.helpers import register, signed_batch
 from tests.app.central.helpers import archive_file, new_uuid, person_key
 
 RequestFactory = Callable[..., MarriageRegistrationRequest]
@@ -167,8 +168,9 @@ def test_withdrawal_uuid_is_idempotent_and_carries_the_archive(
     record = central.withdraw_divorce_application(app_uuid, OFFICE, on, withdrawal_uuid=withdrawal_uuid, **COUNTER)
     assert record.status == "withdrawn"
     # The withdrawal's archive files have a registration of this office to belong to.
-    form = archive_file("withdrawal.pdf", b"%PDF withdrawal")
-    assert central.store_archive_files(withdrawal_uuid, OFFICE, [form]) == {form[0]: form[1]}
+    register(central)
+    form = signed_batch(withdrawal_uuid, {"withdrawal.pdf": b"%PDF withdrawal"})
+    assert central.store_archive_files(withdrawal_uuid, OFFICE, form) == {name: digest for name, digest, _ in form}
     # A resend (even a day later) answers the same; another content under the UUID does not.
     again = central.withdraw_divorce_application(
         app_uuid, OFFICE, date(2026, 6, 6), withdrawal_uuid=withdrawal_uuid, **COUNTER

@@ -200,7 +200,7 @@ def test_migrations_match_the_models(db_path: Path) -> None:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, LocalBase.metadata) == []
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
     finally:
         engine.dispose()
 
@@ -220,13 +220,14 @@ def test_backup_is_a_verified_standalone_copy(store: LocalStore, full_case: Case
         assert copy.execute("SELECT count(*) FROM case_document").fetchone() == (3,)
     finally:
         copy.close()
-    with LocalStore(f"sqlite:///{target}") as restored:
+    # The copy is encrypted like the store: it opens with the store's key store only.
+    with LocalStore(f"sqlite:///{target}", protection=store.protection) as restored:
         assert restored.load_case(case.case_id) == case
 
     # A second backup over the first replaces it.
     store.save_case(dataclasses.replace(case, case_id="case-0002", registration_uuid=None))
     store.backup(target)
-    with LocalStore(f"sqlite:///{target}") as restored:
+    with LocalStore(f"sqlite:///{target}", protection=store.protection) as restored:
         assert {s.case_id for s in restored.list_cases()} == {"case-0001", "case-0002"}
 
 

@@ -1,6 +1,8 @@
 """Upgrading the local store on open: a fixture database of every released schema revision
 (tests/fixtures/db, built by scripts/make_fixture_dbs.py) opens with every case intact,
-behind a backup that is restored when the upgrade fails."""
+behind a backup that is restored when the upgrade fails. From 0004 on the store is
+encrypted at rest: the upgrade encrypts the cases in place and removes the plaintext
+left behind (free pages, the -wal file, the backup) once every value decrypts."""
 
 from __future__ import annotations
 
@@ -17,15 +19,53 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.errors import DatabaseRestoreError, DatabaseUpgradeError
+from app.security.keys import MemoryKeyStore
 from app.store import upgrade
-from app.store.engine import run_migrations
+from app.store.engine import make_engine, read_transaction, run_migrations
 from app.store.local import MIGRATIONS_DIR, LocalStore
+from app.store.protection import MIGRATION_ATTRIBUTE, ROW_KEYS, SEALED, FieldRef, StoreProtection, stored_keys
 from app.store.upgrade import BACKUPS_KEPT, backups_of, file_revision
-from tests.fixture_dbs import FIXTURES, dump, fail_when_creating, fixture_copy, raw
+from tests.fixture_dbs import FIXTURES, dump, fail_when_creating, fixture_copy, local_fixture_protection, raw
 
 REVISIONS = sorted(script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions())
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 OLDER = [revision for revision in REVISIONS if revision != HEAD]
+ENCRYPTED_FROM = "0004"
+PLAIN = StoreProtection(None, encrypt=False)
+
+
+def _store(path: Path, protection: StoreProtection | None = None) -> LocalStore:
+    """The store of a fixture copy: opened with the fixtures' key (the encrypted
+    fixtures were sealed under it), or with `protection`."""
+    return LocalStore(f"sqlite:///{path}", protection=protection or local_fixture_protection())
+
+
+def plain(path: Path, query: str) -> list[tuple[Any, ...]]:
+    """`raw`, with sealed values opened (text and dates as text, images as bytes) in a
+    fixture of an encrypted revision: what 0003 and older fixtures hold in the clear."""
+    rows = raw(path, query)
+    revision = file_revision(path, "alembic_version")
+    table = query.split(" FROM ")[1].split()[0]
+    sealed = SEALED.get(table, {})
+    if revision is None or revision < ENCRYPTED_FROM or not sealed:
+        return rows
+    columns = [column.strip() for column in query[len("SELECT "):query.index(" FROM ")].split(",")]
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with read_transaction(engine) as conn:
+            codec = local_fixture_protection().unwrap(stored_keys(conn), str(path))
+    finally:
+        engine.dispose()
+    opened = []
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        row_key = tuple(values[column] for column in ROW_KEYS[table])
+        for column in sealed.keys() & values.keys():
+            if values[column] is not None:
+                payload = codec.open(values[column], FieldRef(table, column, row_key))
+                values[column] = payload if sealed[column] == "bytes" else payload.decode()
+        opened.append(tuple(values[column] for column in columns))
+    return opened
 
 
 @pytest.fixture(autouse=True)
@@ -50,17 +90,17 @@ def test_every_released_revision_has_a_fixture() -> None:
 def test_fixture_upgrades_on_open_and_keeps_every_case(tmp_path: Path, revision: str) -> None:
     path = fixture_copy(tmp_path, "local", revision)
     cases = raw(path, "SELECT case_id, business, step, status, registration_uuid, created_at FROM counter_case")
-    parties = raw(path, "SELECT case_id, role, number, name, birth_date, photo_png FROM case_party")
-    documents = raw(path, "SELECT case_id, document_id, sha256, image_png FROM case_document")
-    signatures = raw(path, "SELECT case_id, role, image_png FROM case_signature")
+    parties = plain(path, "SELECT case_id, role, number, name, birth_date, photo_png FROM case_party")
+    documents = plain(path, "SELECT case_id, document_id, sha256, image_png FROM case_document")
+    signatures = plain(path, "SELECT case_id, role, image_png FROM case_signature")
     form_signatures = raw(path, "SELECT case_id, form, role FROM case_form_signature")
     outcomes = raw(path, "SELECT case_id, rule_id, passed FROM case_rule_outcome ORDER BY case_id, position")
-    certificates = raw(path, "SELECT case_id, certificate_no FROM case_registration")
+    certificates = plain(path, "SELECT case_id, certificate_no FROM case_registration")
     forms = raw(path, "SELECT case_id, form FROM case_printed_form ORDER BY case_id, position")
     outbox = raw(path, "SELECT item_id, kind, state, attempts FROM outbox")
     archive = raw(path, "SELECT case_id, name, sha256, confirmed FROM archive_file")
 
-    with LocalStore(f"sqlite:///{path}") as store:
+    with _store(path) as store:
         assert file_revision(path, "alembic_version") == HEAD
         assert sorted(summary.case_id for summary in store.list_cases()) == sorted(row[0] for row in cases)
         loaded = {row[0]: store.load_case(row[0]) for row in cases}
@@ -107,18 +147,42 @@ def test_fixture_upgrades_on_open_and_keeps_every_case(tmp_path: Path, revision:
         store.save_case(first)
         assert store.load_case(first.case_id) == first
 
+    # Encrypted: the backup taken before the upgrade held every case in the clear; it
+    # was removed once every value decrypted (from an encrypted revision: none taken).
+    assert backups_of(path) == []
+    _holds_no_name_or_number(path, FIXTURES / "local-0003.sqlite3")
+
+
+@pytest.mark.parametrize("revision", OLDER)
+def test_upgrade_with_encryption_off_keeps_the_backup(tmp_path: Path, revision: str) -> None:
+    path = fixture_copy(tmp_path, "local", revision)
+    names = [name for (name,) in raw(path, "SELECT name FROM case_party")]
+    with _store(path, PLAIN) as store:
+        assert not store.encrypted
+        loaded = {s.case_id: store.load_case(s.case_id) for s in store.list_cases()}
+        assert sorted(p.identity.name for c in loaded.values() for p in c.parties.values()) == sorted(names)  # type: ignore[union-attr]
     backups = backups_of(path)
-    if revision == HEAD:
-        assert backups == []
-    else:
-        assert [b.name.split("-2")[0] for b in backups] == [f"local-{revision}.before-{revision}"]
-        assert file_revision(backups[0], "alembic_version") == revision
-        assert dump(backups[0]) == dump(FIXTURES / f"local-{revision}.sqlite3")
+    assert [b.name.split("-2")[0] for b in backups] == [f"local-{revision}.before-{revision}"]
+    assert file_revision(backups[0], "alembic_version") == revision
+    assert dump(backups[0]) == dump(FIXTURES / f"local-{revision}.sqlite3")
+    assert names[0].encode() in path.read_bytes()  # plain envelopes: "keeps today's behaviour"
+
+
+def _holds_no_name_or_number(path: Path, plaintext_fixture: Path) -> None:
+    """No file of the store's folder holds a party's name, number or address, nor a title."""
+    words = {word for row in raw(plaintext_fixture, "SELECT number, name, address FROM case_party") for word in row}
+    words |= {title for (title,) in raw(plaintext_fixture, "SELECT title FROM counter_case") if title}
+    assert words
+    for file in path.parent.rglob("*"):
+        if file.is_file():
+            data = file.read_bytes()
+            found = [word for word in words if word.encode() in data or word.encode("utf-16-le") in data]
+            assert found == [], f"{file.name} holds {found}"
 
 
 def test_a_database_at_head_or_new_gets_no_backup(tmp_path: Path) -> None:
     path = fixture_copy(tmp_path, "local", HEAD)
-    with LocalStore(f"sqlite:///{path}"):
+    with _store(path):
         pass
     new = tmp_path / "data" / "new.sqlite3"
     with LocalStore(f"sqlite:///{new}"):
@@ -133,7 +197,7 @@ def test_failed_migration_step_restores_the_backup_and_says_so(
 ) -> None:
     path = fixture_copy(tmp_path, "local", revision)
     before = dump(path)
-    fail_when_creating("case_form_signature", monkeypatch)  # a step of 0003, the last revision
+    fail_when_creating("store_key", monkeypatch)  # a step of 0004, the last revision
     caplog.set_level(logging.INFO)
     with pytest.raises(DatabaseUpgradeError) as caught:
         LocalStore(f"sqlite:///{path}").open()
@@ -153,9 +217,11 @@ def test_failed_migration_step_restores_the_backup_and_says_so(
     assert again.value.params == error.params and backups_of(path) == [backup]
     # ...the next start of the program does, and upgrades it.
     upgrade.forget_failed_upgrades()
+    count = len(raw(backup, "SELECT case_id FROM counter_case"))
     with LocalStore(f"sqlite:///{path}") as store:
-        assert len(store.list_cases()) == len(raw(backup, "SELECT case_id FROM counter_case"))
+        assert len(store.list_cases()) == count
     assert file_revision(path, "alembic_version") == HEAD
+    assert not backup.exists()  # the plaintext backups go once the store is encrypted
 
 
 def test_failure_after_a_committed_step_is_undone_by_the_restore(
@@ -166,8 +232,8 @@ def test_failure_after_a_committed_step_is_undone_by_the_restore(
     path = fixture_copy(tmp_path, "local", "0001")
     before = dump(path)
 
-    def half_then_fail(engine: Any, script_location: Any, revision: str = "head") -> None:
-        run_migrations(engine, script_location, "0002")
+    def half_then_fail(engine: Any, script_location: Any, revision: str = "head", **options: Any) -> None:
+        run_migrations(engine, script_location, "0002", **options)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(upgrade, "run_migrations", half_then_fail)
@@ -208,7 +274,7 @@ def test_old_backups_are_pruned_to_the_newest_three(tmp_path: Path) -> None:
     ]
     for file in unrelated:
         file.write_bytes(b"not ours")
-    with LocalStore(f"sqlite:///{path}"):
+    with _store(path, PLAIN):  # encrypted, no plaintext backup is kept at all (below)
         pass
     kept = backups_of(path)
     assert len(kept) == BACKUPS_KEPT == 3
@@ -231,7 +297,7 @@ def test_upgrade_log_names_files_and_revisions_only(tmp_path: Path, caplog: pyte
     with LocalStore(f"sqlite:///{path}"):
         pass
     assert "upgraded from schema 0001" in caplog.text
-    _no_personal_data(caplog.text, path)
+    _no_personal_data(caplog.text, FIXTURES / "local-0001.sqlite3")
 
 
 def _no_personal_data(text: str, path: Path) -> None:
@@ -250,3 +316,52 @@ def test_the_backup_just_taken_is_never_pruned(tmp_path: Path) -> None:
     new.write_bytes(b"")
     deleted = upgrade.prune_backups(database, 3, protect=new)
     assert deleted == backups[:2] and backups_of(database) == [new, *backups[2:]]
+
+
+def test_encrypting_upgrade_shreds_every_plaintext_backup_but_not_other_files(tmp_path: Path) -> None:
+    path = fixture_copy(tmp_path, "local", "0002")
+    older = path.with_name("local-0002.before-0001-20260101T000000Z.sqlite3")
+    older.write_bytes(FIXTURES.joinpath("local-0001.sqlite3").read_bytes())
+    unrelated = path.with_name("other.before-0001-20260101T000000Z.sqlite3")
+    unrelated.write_bytes(b"not ours")
+    with _store(path) as store:
+        assert store.encrypted and len(store.list_cases()) == 4
+    assert backups_of(path) == [] and unrelated.read_bytes() == b"not ours"
+    assert not path.with_name(path.name + "-wal").exists() or path.with_name(path.name + "-wal").stat().st_size == 0
+
+
+def test_head_fixture_refuses_another_key_store(tmp_path: Path) -> None:
+    from app.security.errors import WrongStoreKeyError
+
+    path = fixture_copy(tmp_path, "local", HEAD)
+    before = dump(path)
+    with pytest.raises(WrongStoreKeyError) as caught:
+        _store(path, StoreProtection(MemoryKeyStore())).open()
+    assert caught.value.code == "SEC-003" and caught.value.exit_code == 3
+    assert str(path) in str(caught.value) and "memory" in str(caught.value)
+    assert dump(path) == before
+
+
+def test_downgrade_decrypts_back_to_0003(tmp_path: Path) -> None:
+    path = fixture_copy(tmp_path, "local", "0003")
+    protection = local_fixture_protection()
+    with _store(path, protection) as store:
+        cases = {s.case_id: store.load_case(s.case_id) for s in store.list_cases()}
+    run_migrations(
+        f"sqlite:///{path}", MIGRATIONS_DIR, "0003", attributes={MIGRATION_ATTRIBUTE: protection},
+        foreign_keys_off=True, downgrade=True,
+    )
+    assert file_revision(path, "alembic_version") == "0003"
+    original = FIXTURES / "local-0003.sqlite3"
+    for query in (
+        "SELECT case_id, role, number, person_key, name, birth_date, valid_to, photo_png, central_active_marriage "
+        "FROM case_party ORDER BY case_id, role",
+        "SELECT case_id, title, details, central_error FROM counter_case ORDER BY case_id",
+        "SELECT item_id, payload, result FROM outbox ORDER BY item_id",
+        "SELECT case_id, name, data FROM archive_file ORDER BY case_id, name",
+        "SELECT case_id, form, role, strokes_json, image_png FROM case_form_signature ORDER BY case_id, form, role",
+    ):
+        assert raw(path, query) == raw(original, query), query
+    # ...and the 0003 store opens again (encrypting it anew) with the same cases.
+    with _store(path, protection) as store:
+        assert {s.case_id: store.load_case(s.case_id) for s in store.list_cases()} == cases

@@ -22,6 +22,7 @@ from app.store.local import LocalStore
 from app.sync.service import WORKER_THREAD_NAME, SyncService
 from app.sync.types import OutboxItem, OutboxKind, OutboxState
 from app.workflow.marriage import MarriageWorkflow
+from tests.app.archive.helpers import make_signer
 from tests.app.sync.conftest import SyncFactory
 from tests.app.sync.helpers import FaultyCentral, person, ready_case, wait_until
 
@@ -368,7 +369,9 @@ def test_archives_reach_the_real_central_store(
     flow: MarriageWorkflow, local: LocalStore, central: FaultyCentral, make_sync: SyncFactory
 ) -> None:
     issued = _issued(flow)
-    real = make_sync(central=central.real)
+    # The central store takes signed packages only; this one was queued unsigned (no
+    # signer in `flow`): the sender registers its key and signs the manifest (#10).
+    real = make_sync(central=central.real, signer=make_signer())
     assert real.run_once(force=True).acknowledged == 1
     assert all(f.data is None and f.confirmed for f in local.archive_files(issued.case_id))
 

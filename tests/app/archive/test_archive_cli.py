@@ -1,0 +1,143 @@
+"""`marriage-counter archive export|verify|public-key` and `central revoke-key`: a
+package exported from a counter verifies offline; exit 0 valid, 1 invalid (the first
+problem printed), 2 no such path, 3 cannot check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from app.archive.package import MANIFEST
+from app.archive.signing import SIGNATURE
+from app.cli import main
+from tests.app.archive.counter import open_counter
+from tests.app.archive.helpers import OTHER_SEED, make_signer
+from tests.counter_fixtures import REPO_ROOT
+
+UNREACHABLE = "postgresql+psycopg://counter@127.0.0.1:1/central?connect_timeout=2"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("MARRIAGE_COUNTER_DATA_DIR", str(data))
+    return data
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _public_key(tmp_path: Path, pem: str) -> str:
+    path = tmp_path / "counter.pem"
+    path.write_text(pem, encoding="ascii")
+    return str(path)
+
+
+def test_export_then_verify_offline_with_the_public_key(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_counter(data_dir) as counter:
+        case_id = counter.issued().case_id
+        pem = counter.signer.public_key_pem
+    out = tmp_path / "package"
+    code, text = _run(capsys, "archive", "export", case_id, "--out", str(out))
+    assert code == 0, text
+    assert all((out / name).is_file() for name in (MANIFEST, SIGNATURE, "forms/certificate-A.pdf"))
+    key = _public_key(tmp_path, pem)
+    code, text = _run(capsys, "archive", "verify", str(out), "--public-key", key)
+    assert code == 0 and text.startswith("valid: ") and "counter counter-01" in text, text
+    # The key was never registered (nothing was shipped): the central store cannot vouch for it.
+    code, text = _run(capsys, "archive", "verify", str(out))
+    assert code == 1 and "the central store has no key" in text, text
+    # Exporting into a folder that is not empty, or an unknown case: usage errors.
+    assert _run(capsys, "archive", "export", case_id, "--out", str(out))[0] == 2
+    assert _run(capsys, "archive", "export", "case-404", "--out", str(tmp_path / "x"))[0] == 2
+
+    # Tampering found offline, the first problem printed.
+    (out / "forms" / "certificate-A.pdf").write_bytes(b"%PDF-1.7 forged")
+    code, text = _run(capsys, "archive", "verify", str(out), "--public-key", key)
+    assert (code, text.strip()) == (1, "invalid: forms/certificate-A.pdf: SHA-256 differs from the manifest")
+    (out / SIGNATURE).unlink()
+    code, text = _run(capsys, "archive", "verify", str(out), "--public-key", key)
+    assert (code, text.strip()) == (1, "invalid: manifest.sig is missing: the package is not signed")
+
+
+def test_a_shipped_package_exports_from_the_central_store_and_verifies_with_its_key(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_counter(data_dir) as counter:
+        case_id = counter.issued().case_id
+        assert counter.sync.run_once(force=True).acknowledged == 1
+        assert all(f.data is None for f in counter.local.archive_files(case_id))  # only the central store has them
+    package = tmp_path / "package.zip"
+    code, text = _run(capsys, "archive", "export", case_id, "--out", str(package))
+    assert code == 0, text
+    with zipfile.ZipFile(package) as archive:
+        assert {MANIFEST, SIGNATURE, "case.json"} <= set(archive.namelist())
+    code, text = _run(capsys, "archive", "verify", str(package))  # the key from the central store
+    assert code == 0 and "valid:" in text, text
+    # Checked with another counter's key: invalid, both keys named.
+    other = _public_key(tmp_path, make_signer(seed=OTHER_SEED).public_key_pem)
+    code, text = _run(capsys, "archive", "verify", str(package), "--public-key", other)
+    assert code == 1 and "the public key given is" in text
+    # IT revokes the counter's key: its packages no longer verify against the registry.
+    code, text = _run(capsys, "central", "revoke-key", "counter-01")
+    assert code == 0 and text.startswith("revoked key "), text
+    code, text = _run(capsys, "archive", "verify", str(package))
+    assert code == 1 and "revoked at" in text, text
+    assert _run(capsys, "central", "revoke-key", "counter-01")[0] == 1  # nothing left to revoke
+
+
+def test_cannot_check_and_bad_input(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_counter(data_dir) as counter:
+        case_id = counter.issued().case_id
+    out = tmp_path / "package"
+    assert _run(capsys, "archive", "export", case_id, "--out", str(out))[0] == 0
+    code, text = _run(capsys, "archive", "verify", str(out), "--central-url", UNREACHABLE)
+    assert code == 3 and "cannot check" in text and "CEN-001" in text, text
+    code, text = _run(capsys, "archive", "verify", str(out), "--public-key", str(tmp_path / "absent.pem"))
+    assert code == 3 and "cannot check" in text
+    assert _run(capsys, "archive", "verify", str(tmp_path / "absent"))[0] == 2
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK not a zip")
+    code, text = _run(capsys, "archive", "verify", str(broken), "--public-key", str(tmp_path / "absent.pem"))
+    assert code == 3  # no key: cannot check, whatever the package
+    code, text = _run(capsys, "archive", "verify", str(broken), "--public-key", _public_key(tmp_path, "x"))
+    assert code == 3  # not a key
+    code, text = _run(capsys, "archive", "verify", str(broken), "--public-key",
+                      _public_key(tmp_path, make_signer().public_key_pem))
+    assert code == 1 and "not a readable package folder or zip" in text, text
+
+
+def test_public_key_and_the_real_command(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = _run(capsys, "archive", "public-key")
+    signer_line, pem = text.split("\n", 1)
+    assert code == 0 and signer_line.startswith("# counter counter-01, office 110101, key ")
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+    with open_counter(data_dir) as counter:
+        case_id = counter.issued().case_id
+        assert counter.signer.public_key_pem == pem
+    out = tmp_path / "package.zip"
+    assert _run(capsys, "archive", "export", case_id, "--out", str(out))[0] == 0
+    key = _public_key(tmp_path, pem)
+    env = {**os.environ, "MARRIAGE_COUNTER_DATA_DIR": str(data_dir)}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "archive", "verify", str(out), "--public-key", key],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("valid: "), result.stdout + result.stderr
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("documents/99-extra.png", b"\x89PNG extra")
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "archive", "verify", str(out), "--public-key", key],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert (result.returncode, result.stdout.strip()) == (1, "invalid: documents/99-extra.png: not in the manifest")

@@ -1,0 +1,161 @@
+"""Every sync pass ships the head of the counter's audit chain when it moved: cheap
+(no call when nothing was recorded), idempotent, retried next pass when it fails, and
+never in the way of a registration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.audit import AuditAction
+from app.audit.trail import AuditTrail, open_audit_trail, read_head
+from app.central.store import CentralStore
+from app.config import Config, load_config
+from app.domain.case import CaseStatus
+from app.domain.identity import Sex
+from app.errors import CentralUnavailableError
+from app.security.keys import FileKeyStore
+from app.sync.cli import sync_run
+from app.sync.service import SyncService
+from app.workflow.marriage import MarriageWorkflow
+from tests.app.audit.helpers import COUNTER, KEY, event
+from tests.app.sync.conftest import SyncFactory
+from tests.app.sync.helpers import FaultyCentral, person, ready_case, wait_until
+
+
+class AuditCentral(FaultyCentral):
+    """The faulty network in front of the real store, audit heads included; `heads_down`
+    fails only the heads."""
+
+    def __init__(self, real: CentralStore) -> None:
+        super().__init__(real)
+        self.head_calls = 0
+        self.heads_down = False
+
+    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None:
+        self.head_calls += 1
+        self._network()
+        if self.heads_down:
+            raise CentralUnavailableError(detail="connection reset")
+        self.real.record_audit_head(counter_id, seq, head_hash)
+
+
+@pytest.fixture
+def central(real_central: CentralStore) -> AuditCentral:
+    return AuditCentral(real_central)
+
+
+@pytest.fixture
+def trail(tmp_path: Path) -> Iterator[AuditTrail]:
+    with AuditTrail(tmp_path / "audit" / "audit.jsonl", KEY, COUNTER) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sync(make_sync: SyncFactory, trail: AuditTrail) -> SyncService:
+    return make_sync(audit=trail)
+
+
+def _central_seq(central: AuditCentral) -> int | None:
+    head = central.real.audit_head_of(COUNTER)
+    return None if head is None else head.seq
+
+
+def test_each_pass_ships_the_head_when_it_moved(sync: SyncService, trail: AuditTrail, central: AuditCentral) -> None:
+    sync.run_once()
+    assert central.head_calls == 0  # nothing recorded yet
+    for n in range(1, 4):
+        trail.record(event(n))
+    sync.run_once()
+    head = central.real.audit_head_of(COUNTER)
+    assert head is not None and (head.seq, head.head_hash) == tuple(trail.head())
+    assert sync.audit_head_shipped == trail.head() and sync.audit_head_error == ""
+    sync.run_once()
+    sync.run_once()
+    assert central.head_calls == 1  # unchanged: no call at all
+    trail.record(event(4, AuditAction.PRINT))
+    sync.run_once()
+    assert central.head_calls == 2 and _central_seq(central) == 4
+
+
+def test_a_failed_shipping_is_retried_next_pass_and_never_blocks_registering(
+    flow: MarriageWorkflow, sync: SyncService, trail: AuditTrail, central: AuditCentral
+) -> None:
+    trail.record(event(1))
+    central.heads_down = True
+    case = ready_case(flow, "case-1", person(1, Sex.MALE), person(2, Sex.FEMALE))
+    registered = flow.register(case)
+    assert registered.status is CaseStatus.REGISTERED
+    report = sync.run_once()  # does not raise
+    assert report.pending == 0 and "CEN-001" in sync.audit_head_error and _central_seq(central) is None
+    central.heads_down = False
+    sync.run_once()
+    assert _central_seq(central) == 1 and sync.audit_head_error == ""
+
+
+def test_the_worker_ships_by_itself(sync: SyncService, trail: AuditTrail, central: AuditCentral) -> None:
+    trail.record(event(1))
+    sync.start()
+    try:
+        wait_until(lambda: _central_seq(central) == 1)
+        trail.record(event(2))
+        sync.push_now()
+        wait_until(lambda: _central_seq(central) == 2)
+    finally:
+        sync.stop()
+
+
+def test_a_cut_log_is_refused_and_said_once(
+    tmp_path: Path, make_sync: SyncFactory, central: AuditCentral, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "cut" / "audit.jsonl"
+    with AuditTrail(path, KEY, COUNTER) as trail:
+        for n in range(1, 6):
+            trail.record(event(n))
+        make_sync(audit=trail).run_once()
+    assert _central_seq(central) == 5
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:3]))  # the last two cut off
+    with AuditTrail(path, KEY, COUNTER) as cut, caplog.at_level(logging.ERROR, logger="app.sync.service"):
+        sync = make_sync(audit=cut)
+        assert sync.ship_audit_head() is False
+        assert "AUD-003" in sync.audit_head_error and "already has seq 5" in sync.audit_head_error
+        sync.run_once()
+    assert [r.getMessage().count("AUD-003") for r in caplog.records] == [1]  # once, not every pass
+    assert _central_seq(central) == 5  # the central head stays for `audit verify`
+
+
+class _Racing:
+    """A head source that another process overtakes between read and send."""
+
+    counter_id = COUNTER
+
+    def __init__(self, *heads: tuple[int, str]) -> None:
+        self.heads = list(heads)
+
+    def head(self) -> tuple[int, str]:
+        return self.heads.pop(0) if len(self.heads) > 1 else self.heads[0]
+
+
+def test_a_head_overtaken_by_another_process_is_read_again(make_sync: SyncFactory, central: AuditCentral) -> None:
+    central.real.record_audit_head(COUNTER, 6, "6" * 64)  # shipped by `sync run` meanwhile
+    sync = make_sync(audit=_Racing((5, "5" * 64), (6, "6" * 64)))
+    assert sync.ship_audit_head() is True and sync.audit_head_shipped == (6, "6" * 64)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(environ={}, read_system_files=False).model_copy(update={"data_dir": tmp_path / "data"})
+
+
+def test_sync_run_ships_the_head_of_the_counters_log(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_audit_trail(config, FileKeyStore(config.data_dir / "keys")) as trail:
+        trail.record(event(1, counter_id=config.office.counter_id))
+        trail.record(event(2, counter_id=config.office.counter_id))
+    assert sync_run(config) == 0
+    assert "audit head seq 2 held by the central store" in capsys.readouterr().out
+    with CentralStore(config.central_url) as central:
+        head = central.audit_head_of(config.office.counter_id)
+    assert head is not None and (head.seq, head.head_hash) == tuple(read_head(trail.path))
