@@ -468,7 +468,14 @@ class MainWindow(QMainWindow):
         self._viewed_case_id = case.case_id
         guard, case_id = self.services.guard, case.case_id
         detail = f"{case.business.value} {case.step.value}"
-        self.run_quietly(lambda: guard.record(AuditAction.VIEW, case_id=case_id, detail=detail), lambda _: None)
+
+        def not_recorded(error: BaseException) -> None:  # said, and tried again on the next showing
+            if self._viewed_case_id == case_id:
+                self._viewed_case_id = None
+            self.error_bar.show_message(error_text(error))
+
+        self.ops.run(lambda: guard.record(AuditAction.VIEW, case_id=case_id, detail=detail), lambda _: None,
+                     not_recorded)
 
     # QA console and device diagnostics ---------------------------------------------------
 
@@ -1436,10 +1443,10 @@ class MainWindow(QMainWindow):
         guard = self.services.guard
         names = ",".join(name.removesuffix(".pdf") for name, _ in forms)  # form names, never their content
         try:
+            guard.record(AuditAction.EXPORT, case_id=case.case_id, detail=f"pdf {names}")  # before: fail closed
             folder.mkdir(parents=True, exist_ok=True)
             for file_name, document in forms:
                 write_pdf(document, folder / file_name)
-            guard.record(AuditAction.EXPORT, case_id=case.case_id, detail=f"pdf {names}")
             printer_info = QPrinterInfo.defaultPrinter()
             if not printer_info.isNull():
                 guard.record(AuditAction.PRINT, case_id=case.case_id, detail=names)  # before: fail closed
