@@ -19,11 +19,13 @@ from typing import Any, TypeVar
 from app.archive.signing import counter_signer
 from app.audit import AuditEvent, AuditSink
 from app.audit.trail import AuditTrail
+from app.auth.errors import SimulatedCounterOnRealDataError
 from app.auth.guard import CounterGuard
 from app.auth.model import Account
 from app.auth.second_factor import second_factor_from_spec
 from app.auth.service import AuthService
 from app.auth.session import CounterSession
+from app.central.audit_heads import AuditHeadRecord
 from app.central.keys import CounterKey
 from app.central.store import CentralStore
 from app.central.types import (
@@ -61,6 +63,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEVICE_KINDS = ("id_reader", "camera", "signature_pad", "barcode")
+LOCKOUT_KEY_NAME = "auth-lockout"  # the key store's name of the lockout entries' HMAC key
 
 
 class FaultInjectionNotAllowedError(RuntimeError):
@@ -210,8 +213,15 @@ class CentralConnection:
     def register_counter_key(self, counter_id: str, office_code: str, public_key_pem: str) -> CounterKey:
         return self._open().register_counter_key(counter_id, office_code, public_key_pem)
 
-    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None:
-        self._open().record_audit_head(counter_id, seq, head_hash)
+    def audit_head_of(self, counter_id: str) -> AuditHeadRecord | None:
+        return self._open().audit_head_of(counter_id)
+
+    def record_audit_head(
+        self, counter_id: str, seq: int, head_hash: str, *, previous_seq: int, previous_hash: str
+    ) -> None:
+        self._open().record_audit_head(
+            counter_id, seq, head_hash, previous_seq=previous_seq, previous_hash=previous_hash
+        )
 
     # Divorce and reissue (app.workflow.ports.BusinessRegistry).
 
@@ -391,6 +401,10 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
         # Decided by what was opened, not by how the spec was spelt: a simulated device
         # must never produce a registration marked real (architecture §3).
         simulated = config.any_device_simulated or any(d.simulated for d in devices.values())
+        if simulated:
+            # A simulated counter logs in the built-in QA operator by itself, with public
+            # secrets: never over the cases of a real counter on this PC (its data_dir).
+            refuse_real_cases(store, config)
         counter_clock: Clock = clock or (OffsetClock() if simulated else SystemClock())
         scenarios = simulator_scenarios(devices)
         central = CentralConnection(
@@ -412,9 +426,9 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
             data_dir=config.data_dir, clock=counter_clock, simulated=simulated, audit=audit, directory=central,
             second_factor=second_factor_from_spec(
                 config.auth.second_factor, base_dir=resources_dir().parent,
-                default_scenario=resources_dir() / "sim" / "default.yaml",
+                default_scenario=resources_dir() / "sim" / "default.yaml", simulated=simulated,
             ),
-            builtin_name=config.registrar.name,
+            builtin_name=config.registrar.name, lockout_secret=lockout_secret(config),
         ))
         guard = CounterGuard(sessions, audit)
         workflow = MarriageWorkflow(
@@ -442,6 +456,27 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
         cleanup.callback(sync.stop)
         cleanup.pop_all()
     return services
+
+
+def refuse_real_cases(store: LocalStore, config: Config) -> None:
+    """Raises AUTH-008 when the local store holds any case captured on real devices."""
+    real = store.count_cases(DeviceMode.REAL)
+    if real:
+        log.error("a simulated counter refused a local store with %d case(s) captured on real devices", real)
+        raise SimulatedCounterOnRealDataError(data_dir=str(config.data_dir), count=real)
+
+
+def lockout_secret(config: Config) -> bytes | None:
+    """The key of the lockout entries of unknown ids (app.auth.store.lockout_key) from the
+    configured key store; None (one shared entry) when the key store cannot be opened:
+    a login never fails over it."""
+    from app.security.keys import open_key_store
+
+    try:
+        return open_key_store(config).secret(LOCKOUT_KEY_NAME)
+    except (AppError, OSError, ValueError) as error:
+        log.error("the lockout key is not available (%s): unknown operator ids share one lockout entry", error)
+        return None
 
 
 class UnwritableAuditSink:

@@ -35,6 +35,9 @@ APP_NAME = "marriage-counter"
 ENV_PREFIX = "MARRIAGE_COUNTER_"
 # MARRIAGE_COUNTER_* variables that are not configuration keys (read where they are used).
 NON_CONFIG_ENV = frozenset({"LOG_LEVEL"})
+# [office] counter_id: what the central store's counter_key table takes (app.central.keys).
+MAX_COUNTER_ID_LENGTH = 40
+COUNTER_ID_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_COUNTER_ID_LENGTH - 1}}}"
 DEFAULT_SCENARIO = "sim:" + str(resources_dir() / "sim" / "default.yaml")
 
 
@@ -53,6 +56,18 @@ class OfficeConfig(_Section):
     def _six_digits(cls, value: str) -> str:
         if not re.fullmatch(r"\d{6}", value):
             raise ValueError("must be the office's 6-digit GB/T 2260 region code")
+        return value
+
+    @field_validator("counter_id")
+    @classmethod
+    def _safe_counter_id(cls, value: str) -> str:
+        # The central store keeps counter ids of at most 40 characters (app.central.keys:
+        # MAX_COUNTER_ID); they also name the counter in audit trails and signatures.
+        if not re.fullmatch(COUNTER_ID_PATTERN, value):
+            raise ValueError(
+                f"must be 1-{MAX_COUNTER_ID_LENGTH} characters: letters A-Z a-z, digits, '.', '_' and '-', "
+                "starting with a letter or a digit (e.g. counter-01)"
+            )
         return value
 
 

@@ -241,6 +241,17 @@ def compare_with_manifest(manifest: Manifest, present: Mapping[str, tuple[str, i
     return problems
 
 
+def check_signed_by_its_counter(manifest: Manifest, signature: ManifestSignature) -> None:
+    """Raises ArchiveProblem when the manifest names another counter than the one whose
+    key signed it: a counter's valid key must not vouch for a package that says it was
+    made at another counter. (Version-1 manifests name no counter.)"""
+    if manifest.counter_id is not None and manifest.counter_id != signature.counter_id:
+        raise ArchiveProblem(
+            f"{MANIFEST} names counter {manifest.counter_id}, but {SIGNATURE} is the signature of counter "
+            f"{signature.counter_id}"
+        )
+
+
 PublicKeyFor = Callable[[ManifestSignature], Ed25519PublicKey]
 
 
@@ -259,6 +270,7 @@ def check_signed_package(files: Mapping[str, bytes], public_key_for: PublicKeyFo
     try:
         manifest = Manifest.parse(files[MANIFEST])
         signature = ManifestSignature.parse(files[SIGNATURE])
+        check_signed_by_its_counter(manifest, signature)
         signature.verify(files[MANIFEST], public_key_for(signature))
     except ArchiveProblem as problem:
         return [str(problem)]

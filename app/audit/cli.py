@@ -26,13 +26,17 @@ from app.errors import AppError
 
 
 def _key(config: Config) -> bytes:
-    from app.security.keys import FileKeyStore
+    from app.security.keys import describe_key_store, key_exists
 
     store = key_store_for(config)
-    # The file store creates a missing key: a check must not (it would report every
-    # record forged instead of "no key").
-    if isinstance(store, FileKeyStore) and not (store.directory / f"{KEY_NAME}.key").exists():
-        raise AuditUnavailableError(detail=f"no audit key {KEY_NAME!r} in {store.directory}")
+    # Key stores create a missing key on first use: a check must not (it would report
+    # every record forged instead of "no key"). A store that cannot tell is asked anyway.
+    try:
+        exists = key_exists(store, KEY_NAME)
+    except AppError as error:  # the keyring cannot be asked
+        raise AuditUnavailableError(detail=f"the audit key cannot be read: {error}") from error
+    if exists is False:
+        raise AuditUnavailableError(detail=f"no audit key {KEY_NAME!r} in {describe_key_store(store)}")
     try:
         return store.secret(KEY_NAME)
     except (OSError, ValueError) as error:
@@ -40,6 +44,9 @@ def _key(config: Config) -> bytes:
 
 
 def _first_counter(path: Path) -> str | None:
+    """The counter named by the first record of a log given with --file (another
+    counter's copy). Read before any MAC is checked: it only picks which central head
+    to compare with, and a record naming another counter breaks the chain's MACs."""
     try:
         with open(path, "rb") as handle:
             for line in handle:
@@ -94,7 +101,8 @@ def _report_json(report: VerifyReport, note: str) -> dict[str, Any]:
 
 def audit_verify(config: Config, file: Path | None = None, *, as_json: bool = False, central: bool = True) -> int:
     path = file if file is not None else audit_log_path(config)
-    counter_id = _first_counter(path) or config.office.counter_id
+    # This counter's log is compared with this counter's head, whatever its records say.
+    counter_id = (_first_counter(path) if file is not None else None) or config.office.counter_id
     expected, note = _central_head(config, counter_id) if central else (None, "central store not asked")
     if not path.exists() and expected is None:
         raise AuditUnavailableError(detail=f"no audit log at {path}")

@@ -66,6 +66,7 @@ MAX_DETAIL = 500  # characters; details are step names, form names, rule ids, co
 # Records the trail writes about itself (not AuditAction values).
 TORN_TAIL_ACTION = "torn_tail"
 SYSTEM_OPERATOR = "system"
+REFUSED_SUFFIX = ".head-refused"  # beside the log: the central store refused its head (AUD-003)
 
 FIELDS = frozenset({"seq", "at", "counter", "operator", "action", "case", "detail", "prev", "mac"})
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -175,6 +176,22 @@ def last_record(fd: int, end: int) -> dict[str, Any] | None:
     return None
 
 
+def hash_at(fd: int, end: int, seq: int) -> str | None:
+    """The hash (mac) of the record numbered `seq` before `end`, searched from the end
+    (the central store's head is near it); GENESIS for 0, None when there is none."""
+    if seq == 0:
+        return GENESIS
+    for line in lines_backwards(fd, end):
+        record = parse_record(line)
+        if record is None:
+            continue
+        if record["seq"] == seq:
+            return str(record["mac"])
+        if record["seq"] < seq:
+            return None
+    return None
+
+
 def _fsync_directory(directory: Path) -> None:
     if sys.platform == "win32":  # directories cannot be opened; NTFS journals the entry
         return
@@ -262,9 +279,49 @@ def read_head(path: Path) -> AuditHead:
     return EMPTY_HEAD if record is None else head_of(record)
 
 
+def read_hash_at(path: Path, seq: int) -> str | None:
+    """hash_at on the log at `path`, without writing anything."""
+    with writers_excluded(path):
+        fd = os.open(path, os.O_RDONLY | O_BINARY)
+        try:
+            return hash_at(fd, complete_end(fd, os.fstat(fd).st_size), seq)
+        finally:
+            os.close(fd)
+
+
+# A refusal of the central store (AUD-003) is kept beside the log until IT re-anchors
+# the chain (the central head reset, this file removed): every process of the counter
+# shows it (the GUI's sync, `sync run`, `sync status`) and none ships a head meanwhile.
+
+
+def refusal_path(log_path: Path) -> Path:
+    return log_path.with_name(log_path.name + REFUSED_SUFFIX)
+
+
+def read_refusal(log_path: Path) -> str:
+    """The AUD-003 message kept for this log ("" when none)."""
+    try:
+        return refusal_path(log_path).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as error:
+        return f"[AUD-003] the refusal note {refusal_path(log_path)} cannot be read: {error}"
+
+
+def write_refusal(log_path: Path, message: str) -> None:
+    """Keeps the AUD-003 message (no personal data: counter id, sequence numbers)."""
+    path = refusal_path(log_path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_BINARY, 0o600)
+    try:
+        os.write(fd, message.encode("utf-8") + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class AuditLogHead:
     """The head of a log another process writes: what `sync run` ships. Same shape as
-    AuditTrail's counter_id and head() (app.sync.types.AuditHeadSource)."""
+    AuditTrail's counter_id, path, head() and hash_at() (app.sync.types.AuditHeadSource)."""
 
     def __init__(self, path: Path, counter_id: str) -> None:
         self.path = path
@@ -272,6 +329,9 @@ class AuditLogHead:
 
     def head(self) -> AuditHead:
         return read_head(self.path)
+
+    def hash_at(self, seq: int) -> str | None:
+        return read_hash_at(self.path, seq)
 
 
 # --- the trail ----------------------------------------------------------------------
@@ -355,6 +415,12 @@ class AuditTrail:
         with self._exclusive():
             self._refresh()
             return self._head
+
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of this log's record numbered `seq` (GENESIS for 0; None: none)."""
+        with self._exclusive():
+            self._refresh()
+            return hash_at(self._fd, self._end, seq)
 
     # --- inside the locks -----------------------------------------------------------
 

@@ -67,3 +67,17 @@ class OperatorAdminError(AuthError):
     code = "AUTH-007"
     template = "The operator account was not changed: {reason}"
     exit_code = 2
+
+
+class SimulatedCounterOnRealDataError(AuthError):
+    """A counter on simulated devices (--simulate, a "sim:" device) logs in the built-in
+    QA operator by itself: it must never do so over cases captured on real devices."""
+
+    code = "AUTH-008"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "This counter runs on simulated devices, but its data folder {data_dir} holds {count} case(s) captured "
+        "on real devices. A simulated counter never opens real cases: start the simulation with another data "
+        "folder (MARRIAGE_COUNTER_DATA_DIR), or start this counter without --simulate and without sim: devices.",
+    )
+    exit_code = 2

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from app.audit import AuditAction, AuditEvent, AuditSink
-from app.auth.errors import AuthError
+from app.auth.errors import AuthError, RoleNotAllowedError
 from app.auth.model import ApprovalKind, Operator, Permission, SupervisorCredentials
 from app.auth.service import AuthService
 from app.auth.session import CounterSession
@@ -84,7 +84,9 @@ class CounterGuard:
 
     def approve(self, credentials: SupervisorCredentials, kind: ApprovalKind, *, case_id: str | None) -> Operator:
         """The supervisor who typed `credentials`, checked here (secret, lockout, second
-        factor, role supervisor of this office with valid training). Nothing is
+        factor, role supervisor of this office with valid training) and who is not the
+        operator logged in at the counter: an override needs a second person (four-eyes
+        rule), so a supervisor working the counter asks another supervisor. Nothing is
         recorded as approved yet: call `approved` once the approval is saved."""
         operator, _serial = self.auth.authenticate(
             credentials.operator_id, credentials.secret, credentials.second_factor, purpose=f"approval {kind.value}",
@@ -92,6 +94,9 @@ class CounterGuard:
         )
         try:
             self.auth.require(operator, Permission.APPROVE)
+            if operator.operator_id == self._operator_id():
+                raise RoleNotAllowedError(operator_id=operator.operator_id,
+                                          reason="主管不能批准本人在柜台上办理的案件，须由另一位主管批准")
         except AuthError as error:
             self.record(AuditAction.DENIED, case_id=case_id, operator_id=operator.operator_id,
                         detail=f"approval {kind.value} {error.code}")

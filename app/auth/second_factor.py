@@ -11,8 +11,10 @@ devices/ driver for the I/O; the simulated one reads the scenario's optional
 `second_factor` section (devices.sim.scenario.SecondFactorSpec).
 
 `[auth] second_factor`: "" = none; "sim:<scenario file>" ("sim:" alone: the default
-scenario). Any other value makes every login fail with AUTH-005 and the reason: a
-counter configured for a second factor never silently runs without one.
+scenario), only on a counter with simulated devices. Any other value, and "sim:" on a
+counter with real devices (anyone could insert a simulated key by editing a YAML file),
+makes every login fail with AUTH-005 and the reason: a counter configured for a second
+factor never silently runs without one, nor with a simulated one.
 """
 
 from __future__ import annotations
@@ -85,14 +87,26 @@ class SimSecondFactor:
         return serial
 
 
-def second_factor_from_spec(spec: str, *, base_dir: Path, default_scenario: Path) -> SecondFactor | None:
-    """The backend `[auth] second_factor` names; None for "" (no second factor)."""
+SIMULATED_ON_REAL_COUNTER = (
+    "[auth] second_factor is a simulated USB key (sim:), which works only on a counter with simulated "
+    "devices; IT configures the counter's real second factor"
+)
+
+
+def second_factor_from_spec(
+    spec: str, *, base_dir: Path, default_scenario: Path, simulated: bool
+) -> SecondFactor | None:
+    """The backend `[auth] second_factor` names; None for "" (no second factor). A
+    simulated backend on a counter that is not `simulated` lets nobody in."""
     spec = spec.strip()
     if not spec:
         return None
     backend, _, argument = spec.partition(":")
     if backend != "sim":
         return UnavailableSecondFactor(f"unknown second factor backend {backend!r} in [auth] second_factor")
+    if not simulated:
+        log.error("second factor not set up: a simulated USB key on a counter with real devices")
+        return UnavailableSecondFactor(SIMULATED_ON_REAL_COUNTER)
     path = Path(argument) if argument else default_scenario
     if not path.is_absolute():
         path = base_dir / path

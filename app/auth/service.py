@@ -15,7 +15,10 @@ A counter with simulated devices knows two built-in accounts besides the cached 
 `qa` (role qa; the automatic login of QA runs, the demo and the GUI tests) and
 `qa-supervisor` (role supervisor, for rehearsing approvals). They exist only in this
 process and only on a simulated counter, never in the central store; their secrets are
-documented in the README. A real counter never logs in by itself.
+documented in the README. A real counter never logs in by itself, and a simulated one
+never starts over a local store holding cases captured on real devices (AUTH-008,
+app.bootstrap). An approval needs a supervisor other than the operator logged in
+(app.auth.guard).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -125,6 +128,7 @@ class AuthService:
         directory: OperatorDirectory | None = None,
         second_factor: SecondFactor | None = None,
         builtin_name: str = "QA",
+        lockout_secret: bytes | None = None,
     ) -> None:
         self.config = config
         self.office_code = office_code
@@ -135,6 +139,8 @@ class AuthService:
         self.directory = directory
         self.second_factor = second_factor
         self.builtin_name = builtin_name
+        # The key of the lockout entries of ids that are no account (app.auth.store.lockout_key).
+        self._lockout_secret = lockout_secret
         self.cache = OperatorCache(data_dir / CACHE_FILE)
         self.lockouts = LockoutBook(
             data_dir / LOCKOUT_FILE, max_failures=config.max_failures, window=timedelta(minutes=config.lockout_minutes)
@@ -214,18 +220,18 @@ class AuthService:
         operator_id = operator_id.strip()
         now = self.clock.now()
         account = self.account(operator_id)
-        key = lockout_key(operator_id, account is not None)
-        until = self.lockouts.locked_until(key, now)
+        key = lockout_key(operator_id, account is not None, self._lockout_secret)
         audited_id = operator_id if account is not None else UNKNOWN_OPERATOR
-        if until is not None:
-            self.record_event(AuditAction.LOGIN_FAILED, audited_id, f"{purpose} {LockedOutError.code}", case_id)
-            raise LockedOutError(until=f"{until:%H:%M}")
+        self._refuse_while_locked(key, audited_id, now, purpose, case_id)
         accepted = self._accepts(account, secret)
         if not accepted and self._refresh_quietly():
             account = self.account(operator_id)
-            accepted = self._accepts(account, secret)
             if account is not None and key != operator_id:
-                key, audited_id = operator_id, operator_id  # the account arrived with the refresh
+                # The account arrived with the refresh: its own lockout counts from now on,
+                # checked before its secret (a locked id stays locked, right secret or not).
+                key, audited_id = operator_id, operator_id
+                self._refuse_while_locked(key, audited_id, now, purpose, case_id)
+            accepted = self._accepts(account, secret)
         if not accepted or account is None:
             self._failed(key, audited_id, f"{purpose} {WrongCredentialsError.code}", case_id)
             raise WrongCredentialsError()
@@ -238,6 +244,14 @@ class AuthService:
                 raise
         self.lockouts.succeeded(key)
         return account.operator, serial
+
+    def _refuse_while_locked(
+        self, key: str, audited_id: str, now: datetime, purpose: str, case_id: str | None
+    ) -> None:
+        until = self.lockouts.locked_until(key, now)
+        if until is not None:
+            self.record_event(AuditAction.LOGIN_FAILED, audited_id, f"{purpose} {LockedOutError.code}", case_id)
+            raise LockedOutError(until=f"{until:%H:%M}")
 
     def _failed(self, key: str, audited_id: str, detail: str, case_id: str | None) -> None:
         locked_until = self.lockouts.failed(key, self.clock.now())

@@ -6,18 +6,22 @@
   hashes of the secrets, never a secret.
 - `auth-lockout.json`: recent failed attempts and lockouts, by operator id, so a
   restart does not reset a lockout. An id typed that belongs to no account is kept as
-  a hash of what was typed (it may be a secret typed into the wrong field).
+  an HMAC of what was typed under a key of the counter's key store (it may be a secret
+  typed into the wrong field, so the file alone must not let anyone guess it offline);
+  without that key, all unknown ids share one entry.
 
 Both are replaced atomically (a temporary file, fsync, os.replace) and readable only
-by the account running the counter. A damaged file is set aside and treated as empty:
-a counter never fails to start over it (its operators refresh the cache online; a
-lost lockout file starts the count afresh, which is logged).
+by the account running the counter. A damaged file (not JSON, or a document of the
+wrong shape: `operators` of the wrong type, a `refreshed_at` that is no date) is set
+aside and treated as empty: a counter never fails to start or to log in over it (its
+operators refresh the cache online; a lost lockout file starts the count afresh, which
+is logged).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import hmac
 import json
 import logging
 import os
@@ -52,6 +56,15 @@ def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
         raise
 
 
+def set_aside(path: Path, reason: str) -> None:
+    """Renames a damaged file *.damaged (IT may look at it; the counter starts afresh).
+    `reason` says what is wrong with its structure, never what it holds."""
+    aside = path.with_name(path.name + ".damaged")
+    log.warning("%s is damaged (%s): set aside as %s and treated as empty", path, reason, aside.name)
+    with contextlib.suppress(OSError):
+        os.replace(path, aside)
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     """The document, None when there is none; a damaged file is renamed *.damaged."""
     try:
@@ -63,13 +76,11 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return None
     try:
         document = json.loads(text)
-        if not isinstance(document, dict) or document.get("version") != FILE_VERSION:
-            raise ValueError(f"expected a version {FILE_VERSION} document")
-    except ValueError as error:
-        aside = path.with_name(path.name + ".damaged")
-        log.error("%s is damaged (%s): set aside as %s", path, error, aside.name)
-        with contextlib.suppress(OSError):
-            os.replace(path, aside)
+    except ValueError:
+        set_aside(path, "not JSON")
+        return None
+    if not isinstance(document, dict) or document.get("version") != FILE_VERSION:
+        set_aside(path, f"expected a version {FILE_VERSION} document")
         return None
     return document
 
@@ -120,17 +131,26 @@ class OperatorCache:
     def _loaded(self) -> dict[str, Account]:
         if self._accounts is None:
             accounts: dict[str, Account] = {}
+            refreshed_at: datetime | None = None
             document = read_json(self.path)
             if document is not None:
-                for item in document.get("operators", []):
+                items, refreshed = document.get("operators", []), document.get("refreshed_at")
+                try:
+                    if not isinstance(items, list):
+                        raise TypeError("operators is not a list")
+                    refreshed_at = datetime.fromisoformat(refreshed) if refreshed else None
+                except (TypeError, ValueError) as error:
+                    # Treated as empty: the next login refreshes it from the central store.
+                    set_aside(self.path, "refreshed_at is not a date" if isinstance(error, ValueError) else str(error))
+                    items, refreshed_at = [], None
+                for item in items:
                     try:
                         account = account_from_json(item)
-                    except (KeyError, ValueError, TypeError) as error:
-                        log.error("an entry of %s is skipped: %s", self.path.name, error)
+                    except (KeyError, ValueError, TypeError, AttributeError) as error:
+                        log.error("an entry of %s is skipped: %s", self.path.name, type(error).__name__)
                         continue
                     accounts[account.operator_id] = account
-                refreshed = document.get("refreshed_at")
-                self.refreshed_at = datetime.fromisoformat(refreshed) if refreshed else None
+            self.refreshed_at = refreshed_at
             self._accounts = accounts
         return self._accounts
 
@@ -157,11 +177,18 @@ class OperatorCache:
 # --- failed attempts and lockouts --------------------------------------------------------
 
 
-def lockout_key(operator_id: str, known: bool) -> str:
-    """The id itself for an account; a hash of what was typed otherwise."""
+UNKNOWN_BUCKET = "unknown"  # the one entry of every unknown id when there is no key
+
+
+def lockout_key(operator_id: str, known: bool, key: bytes | None = None) -> str:
+    """The id itself for an account. For an id that is no account, an HMAC-SHA256 of what
+    was typed under `key` (a key-store key: the lockout file alone does not let anyone
+    test guesses of what was typed); without a key one shared entry for all of them."""
     if known:
         return operator_id
-    return "unknown:" + hashlib.sha256(operator_id.encode("utf-8")).hexdigest()[:16]
+    if key is None:
+        return UNKNOWN_BUCKET
+    return "unknown:" + hmac.new(key, operator_id.encode("utf-8"), "sha256").hexdigest()[:32]
 
 
 @dataclass
@@ -197,11 +224,15 @@ class LockoutBook:
         if self._entries is None:
             entries: dict[str, Attempts] = {}
             document = read_json(self.path)
-            for key, item in (document or {}).get("operators", {}).items():
+            items = (document or {}).get("operators", {})
+            if not isinstance(items, dict):
+                set_aside(self.path, "operators is not an object")
+                items = {}
+            for key, item in items.items():
                 try:
                     entries[str(key)] = Attempts.from_json(item)
                 except (ValueError, TypeError, AttributeError) as error:
-                    log.error("a lockout entry is skipped: %s", error)
+                    log.error("a lockout entry is skipped: %s", type(error).__name__)
             self._entries = entries
         return self._entries
 

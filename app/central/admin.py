@@ -74,6 +74,10 @@ COUNTER_GRANTS: dict[str, tuple[str, ...]] = {
     "operator": ("SELECT",),
     # A counter registers its own key once (IT revokes); the store verifies archives with it.
     "counter_key": ("SELECT", "INSERT"),
+    # A counter moves its own audit head (#10). The head must continue the stored one,
+    # but that check is the client's (app.central.audit_heads: a conditional UPDATE):
+    # raw SQL under this role can still move a head, even backwards. A server-side
+    # trigger doing the same check is future work (it needs a migration).
     "audit_head": ("SELECT", "INSERT", "UPDATE (seq, head_hash, shipped_at)"),
 }
 

@@ -2,13 +2,20 @@
 
 Each counter ships (seq, hash) of the last record of its audit log with its syncs
 (app.sync.service); the central store keeps the latest per counter in `audit_head`.
-The head only moves forward: one upsert whose update applies only to a higher
-sequence number (or refreshes `shipped_at` for the very same head), then the row is
-read back in the same transaction. Anything else (a lower number, or another hash
-under the same number) is AuditHeadRefusedError (AUD-003): the counter's log was cut
-short or rewritten, and the stored head is left as it was for `audit verify` to
-compare with. Counters may insert and update these three columns, nothing else
-(app.central.admin.COUNTER_GRANTS).
+A new head must prove that it continues the stored one: the counter sends, with it,
+the hash of ITS OWN record at the stored sequence number (previous_seq, previous_hash;
+(0, GENESIS) for a counter's first head). The stored head moves only when that pair is
+the stored head: one conditional UPDATE (or, for a first head, an INSERT that does
+nothing when a head exists), then the row is read back in the same transaction. The
+very same head again is acknowledged (idempotent: a lost reply is resent). Anything
+else is AuditHeadRefusedError (AUD-003): the counter's log was cut short or rewritten
+(a log cut short that later grows past the stored number still carries another record
+under it), and the stored head is left as it was for `audit verify` to compare with.
+
+The counter role may insert the row and update these three columns
+(app.central.admin.COUNTER_GRANTS): the continuity check is this module's, i.e. the
+client's; raw SQL under the counter role can still move a head. A server-side trigger
+doing the same check is future work (it needs a migration).
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select, update
 
 from app.audit.errors import AuditHeadRefusedError
+from app.audit.trail import GENESIS
 from app.central.models import AuditHeadRow
 from app.store.engine import dialect_insert
 
@@ -35,41 +43,71 @@ class AuditHeadRecord:
     shipped_at: datetime  # when this head was last received
 
 
-def check_audit_head(counter_id: str, seq: int, head_hash: str) -> None:
+def check_audit_head(
+    counter_id: str, seq: int, head_hash: str, *, previous_seq: int = 0, previous_hash: str = GENESIS
+) -> None:
     if not counter_id or len(counter_id) > MAX_COUNTER_ID:
         raise ValueError(f"a counter id has 1 to {MAX_COUNTER_ID} characters")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise ValueError("an audit sequence number is a non-negative integer")
-    if not _HEX64.match(head_hash):
-        raise ValueError("an audit head hash is 64 lower-case hex digits")
+    for number in (seq, previous_seq):
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise ValueError("an audit sequence number is a non-negative integer")
+    for value in (head_hash, previous_hash):
+        if not isinstance(value, str) or not _HEX64.match(value):
+            raise ValueError("an audit head hash is 64 lower-case hex digits")
+    if (previous_seq == 0) != (previous_hash == GENESIS):
+        raise ValueError("the previous head is (0, GENESIS) exactly when there is none")
+    if seq < previous_seq or (seq == previous_seq and head_hash != previous_hash):
+        raise ValueError("an audit head continues its previous head: a higher seq, or the same head")
 
 
-def store_audit_head(conn: Connection, counter_id: str, seq: int, head_hash: str, now: datetime) -> None:
-    insert = dialect_insert(conn, AuditHeadRow).values(
-        counter_id=counter_id, seq=seq, head_hash=head_hash, shipped_at=now.astimezone(UTC)
-    )
-    forward = or_(
-        AuditHeadRow.seq < insert.excluded.seq,
-        (AuditHeadRow.seq == insert.excluded.seq) & (AuditHeadRow.head_hash == insert.excluded.head_hash),
-    )
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=[AuditHeadRow.counter_id],
-            set_={"seq": insert.excluded.seq, "head_hash": insert.excluded.head_hash,
-                  "shipped_at": insert.excluded.shipped_at},
-            where=forward,
+def store_audit_head(
+    conn: Connection,
+    counter_id: str,
+    seq: int,
+    head_hash: str,
+    now: datetime,
+    *,
+    previous_seq: int,
+    previous_hash: str,
+) -> None:
+    shipped_at = now.astimezone(UTC)
+    if previous_seq == 0:
+        conn.execute(
+            dialect_insert(conn, AuditHeadRow)
+            .values(counter_id=counter_id, seq=seq, head_hash=head_hash, shipped_at=shipped_at)
+            .on_conflict_do_nothing(index_elements=[AuditHeadRow.counter_id])
         )
-    )
+    else:
+        conn.execute(
+            update(AuditHeadRow)
+            .where(
+                AuditHeadRow.counter_id == counter_id,
+                AuditHeadRow.seq == previous_seq,
+                AuditHeadRow.head_hash == previous_hash,
+            )
+            .values(seq=seq, head_hash=head_hash, shipped_at=shipped_at)
+        )
     stored = conn.execute(
         select(AuditHeadRow.seq, AuditHeadRow.head_hash).where(AuditHeadRow.counter_id == counter_id)
-    ).one()
-    if stored.seq == seq and stored.head_hash == head_hash:
-        return
-    if stored.seq > seq:
+    ).one_or_none()
+    if stored is not None and stored.seq == seq and stored.head_hash == head_hash:
+        return  # moved, or the very same head again
+    if stored is None:
+        detail = f"it continues seq {previous_seq}, the central store holds no head of it"
+        stored_seq = 0
+    elif stored.seq > seq:
         detail = f"it sent seq {seq}, the central store already has seq {stored.seq}"
-    else:
+        stored_seq = stored.seq
+    elif stored.seq == seq:
         detail = f"it sent another record under seq {seq} than the one the central store received"
-    raise AuditHeadRefusedError(counter_id=counter_id, detail=detail, seq=seq, stored_seq=stored.seq)
+        stored_seq = stored.seq
+    elif stored.seq != previous_seq:
+        detail = f"it continues seq {previous_seq}, the central store holds seq {stored.seq}"
+        stored_seq = stored.seq
+    else:
+        detail = f"its record at seq {stored.seq} is another record than the one the central store received"
+        stored_seq = stored.seq
+    raise AuditHeadRefusedError(counter_id=counter_id, detail=detail, seq=seq, stored_seq=stored_seq)
 
 
 def read_audit_head(conn: Connection, counter_id: str) -> AuditHeadRecord | None:

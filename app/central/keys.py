@@ -12,8 +12,9 @@ accepted again, for any counter, and neither is one key for two counters (a PC i
 cloned with its key store).
 
 Every file of an archive is stored only with a package whose `manifest.sig` verifies
-with the counter's registered, valid key, whose office is the registration's, and whose
-files all match the signed manifest by name, size and SHA-256 (`check_archive_batch`).
+with the counter's registered, valid key, whose office is the registration's, whose
+manifest names the counter that signed it, and whose files all match the signed
+manifest by name, size and SHA-256 (`check_archive_batch`).
 A resend of files already held is answered without a check: nothing new would be
 stored, and the first send was checked in full (which is also why a package completed
 before its key was revoked is still confirmed to a counter resending it).
@@ -39,6 +40,7 @@ from app.archive.signing import (
     ArchiveProblem,
     Manifest,
     ManifestSignature,
+    check_signed_by_its_counter,
     compare_with_manifest,
     key_id_of,
     load_public_key,
@@ -214,6 +216,10 @@ def check_archive_batch(
         raise rejected(f"the manifest is the manifest of registration {manifest.registration_uuid}")
     if manifest.office_code is not None and manifest.office_code != office_code:
         raise rejected(f"the manifest names office {manifest.office_code}")
+    try:
+        check_signed_by_its_counter(manifest, signature)
+    except ArchiveProblem as problem:
+        raise rejected(str(problem)) from None
     key = _signing_key(conn, signature, reg_uuid)
     if key.office_code != office_code:
         raise rejected(f"counter {key.counter_id}'s key is registered for office {key.office_code}")

@@ -48,6 +48,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, Select, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.audit.errors import AuditHeadRefusedError
 from app.central.audit_heads import AuditHeadRecord, check_audit_head, read_audit_head, store_audit_head
 from app.central.errors import (
     AmbiguousReceiptError,
@@ -1215,14 +1216,28 @@ class CentralStore(MigratedDatabase):
 
     # -- audit chain heads (app.central.audit_heads; issue #10) -------------------------
 
-    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None:
-        """Stores the head of a counter's audit chain: a higher seq replaces the stored
-        one, the same head again is acknowledged (idempotent). AuditHeadRefusedError
-        (AUD-003) for a lower seq or another hash under the same seq: the counter's log
-        was cut short or rewritten; the stored head stays."""
-        check_audit_head(counter_id, seq, head_hash)
+    def record_audit_head(
+        self, counter_id: str, seq: int, head_hash: str, *, previous_seq: int, previous_hash: str
+    ) -> None:
+        """Stores the head of a counter's audit chain when it continues the stored one:
+        (previous_seq, previous_hash) is the counter's own record at the stored seq, or
+        (0, GENESIS) for its first head. The same head again is acknowledged (idempotent).
+        AuditHeadRefusedError (AUD-003) otherwise: the counter's log was cut short or
+        rewritten; the stored head stays, and the refusal is logged (counter id and
+        sequence numbers only)."""
+        check_audit_head(counter_id, seq, head_hash, previous_seq=previous_seq, previous_hash=previous_hash)
         now = self._clock()
-        self._write("record audit head", lambda conn: store_audit_head(conn, counter_id, seq, head_hash, now))
+        try:
+            self._write(
+                "record audit head",
+                lambda conn: store_audit_head(
+                    conn, counter_id, seq, head_hash, now, previous_seq=previous_seq, previous_hash=previous_hash
+                ),
+            )
+        except AuditHeadRefusedError as error:
+            log.warning("audit head of counter %s refused (seq %d after seq %d; stored seq %s): %s",
+                        counter_id, seq, previous_seq, error.params.get("stored_seq"), error.params.get("detail"))
+            raise
 
     def audit_head_of(self, counter_id: str) -> AuditHeadRecord | None:
         """The latest head the counter shipped; None before its first."""

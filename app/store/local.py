@@ -422,6 +422,13 @@ class LocalStore(MigratedDatabase):
                 for row in conn.execute(query).all()
             ]
 
+    def count_cases(self, device_mode: DeviceMode) -> int:
+        """How many cases (any business, any state) were captured with `device_mode`
+        devices. Reads a plain column: nothing is decrypted."""
+        query = select(func.count()).select_from(_CASE).where(_CASE.c.device_mode == device_mode.value)
+        with self._guard("count cases"), read_transaction(self._engine_or_fail()) as conn:
+            return int(conn.execute(query).scalar_one())
+
     def latest_open_case(self) -> MarriageCase | None:
         """The open case touched last: where the counter resumes after a restart."""
         query = (

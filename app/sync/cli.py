@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.archive.signing import counter_signer
-from app.audit.trail import AuditLogHead, audit_log_path
+from app.audit.trail import AuditLogHead, audit_log_path, read_refusal, refusal_path
 from app.central.store import CentralStore
 from app.config import Config
 from app.errors import AppError
@@ -46,7 +46,14 @@ def sync_status(config: Config) -> int:
         for item in store.outbox_items():
             print(item_line(item))
         print(totals_line(store.outbox_counts()))
+    _print_audit_refusal(config, read_refusal(audit_log_path(config)))
     return 0
+
+
+def _print_audit_refusal(config: Config, refused: str) -> None:
+    if refused:
+        print(f"audit head refused, none shipped until IT re-anchors the chain "
+              f"(then remove {refusal_path(audit_log_path(config))}): {refused}")
 
 
 def sync_run(config: Config) -> int:
@@ -62,7 +69,8 @@ def sync_run(config: Config) -> int:
                 print(totals_line(counts))
                 return 0 if counts[OutboxState.PENDING] + counts[OutboxState.SENDING] == 0 else 1
             # One pass takes every open item (the worker works in smaller batches). Each
-            # pass ships the head of the counter's audit chain too (read, never written here).
+            # pass ships the head of the counter's audit chain too (read, never written here;
+            # a refusal is kept beside it).
             audit_path = audit_log_path(config)
             audit = AuditLogHead(audit_path, config.office.counter_id) if audit_path.exists() else None
             service = SyncService(store, central, batch=10_000, audit=audit, signer=counter_signer(config))
@@ -80,7 +88,9 @@ def sync_run(config: Config) -> int:
         finally:
             central.close()
     left = counts[OutboxState.PENDING] + counts[OutboxState.SENDING]
-    if service.audit_head_error:
+    if service.audit_head_refused:
+        _print_audit_refusal(config, service.audit_head_refused)
+    elif service.audit_head_error:
         print(f"audit head not shipped (retried at the next sync): {service.audit_head_error}")
     elif service.audit_head_shipped is not None:
         print(f"audit head seq {service.audit_head_shipped[0]} held by the central store")

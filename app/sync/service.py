@@ -33,6 +33,7 @@ from functools import partial
 from app.archive.package import ArchivePackage
 from app.archive.signing import ArchiveSigner, missing_signature, register_signer
 from app.audit.errors import AuditHeadRefusedError
+from app.audit.trail import GENESIS, read_refusal, write_refusal
 from app.central.errors import ArchiveRejectedError, CentralStateError
 from app.central.types import MarriageRegistrationRequest, RegistrationAck
 from app.domain.case import CaseStatus, MarriageCase, MarriageStep, Registration, RuleOutcome
@@ -139,6 +140,9 @@ class SyncService:
         self.audit = audit
         self.audit_head_shipped: tuple[int, str] | None = None  # the head the central store acknowledged
         self.audit_head_error = ""  # why the last shipping failed ("" when it did not)
+        # The central store's refusal (AUD-003), kept until IT re-anchors the chain.
+        self.audit_head_refused = ""
+        self._unsaved_refusal = ""
         self._audit_lock = threading.Lock()
         self.clock: Clock = clock or SystemClock()  # stamps case changes, like the workflow
         self._now = now  # schedules attempts: real time, also when the workflow's clock is fixed
@@ -267,32 +271,38 @@ class SyncService:
 
     def ship_audit_head(self) -> bool:
         """Sends the audit chain's head to the central store when it moved since the
-        store last acknowledged it: one small call in a pass at most, none when nothing
-        was recorded meanwhile. The central write is idempotent (the same head is
-        acknowledged again), so a lost reply is simply resent next pass. Never raises and
-        never holds up a registration: a failure is logged and retried next pass.
-        Returns whether the central store holds the current head."""
+        store last acknowledged it: one small read and one write in a pass at most, none
+        when nothing was recorded meanwhile. The head proves it continues the stored one
+        (this log's own record at the stored seq); the central write is idempotent, so a
+        lost reply is simply resent next pass. Never raises and never holds up a
+        registration: a failure is logged and retried next pass. A refusal (AUD-003: the
+        log was cut short or rewritten) is kept in `audit_head_error` and beside the log
+        (app.audit.trail.write_refusal) until IT re-anchors the chain; meanwhile no head
+        is shipped. Returns whether the central store holds the current head."""
         audit, central = self.audit, self.central
         if audit is None or not isinstance(central, AuditHeadCentral):
             return False
         with self._audit_lock:
+            # The note beside the log is the state (IT removes it when it re-anchors; a
+            # running counter then ships again); in memory only when it could not be saved.
+            self.audit_head_refused = read_refusal(audit.path) or self._unsaved_refusal
+            if self.audit_head_refused:
+                self.audit_head_error = self.audit_head_refused
+                return False
             try:
                 seq, head_hash = audit.head()
-                if (seq, head_hash) == self.audit_head_shipped or seq == 0:
+                if (seq, head_hash) == self.audit_head_shipped:
                     return True
                 try:
-                    central.record_audit_head(audit.counter_id, seq, head_hash)
+                    self._send_audit_head(audit, central, seq, head_hash)
                 except AuditHeadRefusedError:
-                    # Another process of this counter (`sync run`) may have shipped a later
-                    # head between this read and this send: the log only grows, so a fresh
-                    # read is at least that head. Refused again: the log was cut or rewritten.
-                    fresh = audit.head()
-                    if tuple(fresh) == (seq, head_hash):
-                        raise
-                    seq, head_hash = fresh
-                    central.record_audit_head(audit.counter_id, seq, head_hash)
+                    # Another process of this counter (`sync run`) may have moved the central
+                    # head between these reads and this send: the log only grows, so fresh
+                    # reads continue it. Refused again: the log was cut or rewritten.
+                    seq, head_hash = audit.head()
+                    self._send_audit_head(audit, central, seq, head_hash)
             except AuditHeadRefusedError as error:
-                self._audit_head_failed(error, logging.ERROR)
+                self._audit_head_refused(audit, error)
                 return False
             except AppError as error:  # the central store unreachable, the log unreadable
                 self._audit_head_failed(error, logging.WARNING)
@@ -305,6 +315,39 @@ class SyncService:
             self.audit_head_error = ""
             log.debug("audit head seq %d shipped", seq)
             return True
+
+    @staticmethod
+    def _send_audit_head(audit: AuditHeadSource, central: AuditHeadCentral, seq: int, head_hash: str) -> None:
+        """Ships (seq, head_hash) with this log's record at the central store's seq;
+        AuditHeadRefusedError when this log has no such record (cut short)."""
+        counter_id = audit.counter_id
+        stored = central.audit_head_of(counter_id)
+        if stored is None:
+            previous: tuple[int, str | None] = (0, GENESIS)
+        elif (stored.seq, stored.head_hash) == (seq, head_hash):
+            return  # held already (shipped by another process, or the reply was lost)
+        else:
+            previous = (stored.seq, audit.hash_at(stored.seq) if stored.seq <= seq else None)
+        previous_seq, previous_hash = previous
+        if previous_hash is None:
+            raise AuditHeadRefusedError(
+                counter_id=counter_id, seq=seq, stored_seq=previous_seq,
+                detail=f"its log has no record at seq {previous_seq} (it ends at seq {seq}), "
+                f"the central store already has seq {previous_seq}",
+            )
+        if seq == 0:
+            return  # nothing recorded, nothing held
+        central.record_audit_head(counter_id, seq, head_hash, previous_seq=previous_seq, previous_hash=previous_hash)
+
+    def _audit_head_refused(self, audit: AuditHeadSource, error: AuditHeadRefusedError) -> None:
+        message = str(error)
+        log.error("audit head refused; no head is shipped until IT re-anchors the chain: %s", message)
+        self.audit_head_refused = self.audit_head_error = message
+        try:
+            write_refusal(audit.path, message)
+        except OSError as write_error:
+            self._unsaved_refusal = message
+            log.error("audit head refusal could not be kept beside the log: %s", write_error)
 
     def _audit_head_failed(self, error: AppError, level: int) -> None:
         message = str(error)

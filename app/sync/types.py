@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from app.central.types import MarriageRegistrationRequest, PartyTuple, RegistrationAck
@@ -105,21 +106,43 @@ class ArchiveCentral(Protocol):
     ) -> dict[str, str]: ...
 
 
+class StoredAuditHead(Protocol):
+    """The head the central store holds (app.central.audit_heads.AuditHeadRecord)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def head_hash(self) -> str: ...
+
+
 @runtime_checkable
 class AuditHeadCentral(Protocol):
-    """Takes the head of a counter's audit chain (app.central.store.CentralStore)."""
+    """Holds the heads of the counters' audit chains (app.central.store.CentralStore):
+    a new head must continue the stored one (previous_seq, previous_hash: the counter's
+    own record at the stored seq; (0, GENESIS) for the first)."""
 
-    def record_audit_head(self, counter_id: str, seq: int, head_hash: str) -> None: ...
+    def audit_head_of(self, counter_id: str) -> StoredAuditHead | None: ...
+
+    def record_audit_head(
+        self, counter_id: str, seq: int, head_hash: str, *, previous_seq: int, previous_hash: str
+    ) -> None: ...
 
 
 class AuditHeadSource(Protocol):
     """The counter's audit chain (app.audit.trail.AuditTrail, or AuditLogHead in a
-    process that does not write it): whose it is and its head (seq, hash)."""
+    process that does not write it): whose it is, where, its head (seq, hash) and the
+    hash of its record at a given seq (GENESIS for 0, None when it has none)."""
 
     @property
     def counter_id(self) -> str: ...
 
+    @property
+    def path(self) -> Path: ...
+
     def head(self) -> tuple[int, str]: ...
+
+    def hash_at(self, seq: int) -> str | None: ...
 
 
 # --- payloads ---------------------------------------------------------------------

@@ -162,6 +162,10 @@
         <source>No operator is logged in at this counter (or it is locked): log in first.</source>
         <translation>本柜台无人登录（或已锁定）：请先登录。</translation>
     </message>
+    <message>
+        <source>This counter runs on simulated devices, but its data folder {data_dir} holds {count} case(s) captured on real devices. A simulated counter never opens real cases: start the simulation with another data folder (MARRIAGE_COUNTER_DATA_DIR), or start this counter without --simulate and without sim: devices.</source>
+        <translation>本柜台使用模拟设备运行，但其数据目录 {data_dir} 中有 {count} 个在真实设备上采集的案件。模拟柜台不得打开真实案件：请使用另一个数据目录启动模拟（MARRIAGE_COUNTER_DATA_DIR），或不带 --simulate 且不配置 sim: 设备启动本柜台。</translation>
+    </message>
 </context>
 <context>
     <name>BusinessPage</name>

@@ -33,6 +33,10 @@ def test_layers_file_then_environment(tmp_path: Path) -> None:
         ('[devices]\nbogus = 1\n', "devices.bogus", "[devices] knows id_reader, camera"),
         ('[office]\ncode = "1101"\n', "office.code", "6-digit"),
         ('[ui]\nlanguage = "fr"\n', "ui.language", "zh_CN or en"),
+        (f'[office]\ncounter_id = "{"c" * 41}"\n', "office.counter_id", "1-40 characters"),
+        ('[office]\ncounter_id = "窗口 1"\n', "office.counter_id", "letters A-Z a-z, digits"),
+        ('[office]\ncounter_id = "counter-01!revoked-x"\n', "office.counter_id", "1-40 characters"),
+        ('[office]\ncounter_id = ""\n', "office.counter_id", "starting with a letter or a digit"),
         ("[office\n", "(file)", ""),
     ],
 )
@@ -169,3 +173,17 @@ def test_data_dir_expands_home_and_variables(tmp_path: Path, monkeypatch: pytest
     assert load_config(config_file=file, environ={}, read_system_files=False).data_dir == tmp_path / "data"
     file.write_text('data_dir = "~/counter-data"\n', encoding="utf-8")
     assert load_config(config_file=file, environ={}, read_system_files=False).data_dir == Path.home() / "counter-data"
+
+
+@pytest.mark.parametrize("counter_id", ["counter-01", "c", "C_2.a", "c" * 40])
+def test_counter_ids_the_central_store_takes_are_accepted(counter_id: str) -> None:
+    config = load_config(environ={"MARRIAGE_COUNTER_OFFICE__COUNTER_ID": counter_id}, read_system_files=False)
+    assert config.office.counter_id == counter_id
+
+
+def test_the_counter_id_limit_is_the_central_stores() -> None:
+    from app.central.keys import MAX_COUNTER_ID, check_counter_id
+    from app.config import MAX_COUNTER_ID_LENGTH
+
+    assert MAX_COUNTER_ID_LENGTH == MAX_COUNTER_ID
+    check_counter_id("c" * MAX_COUNTER_ID_LENGTH)  # the longest the configuration takes is registrable

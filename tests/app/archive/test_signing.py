@@ -104,6 +104,22 @@ def test_a_package_checked_with_another_counters_key_names_both_keys() -> None:
     assert problems == [f"manifest.sig names key {make_signer().key_id}, the public key given is {other.key_id}"]
 
 
+def test_the_manifest_must_name_the_counter_that_signed_it() -> None:
+    # counter-02 signs, with its own valid key, a manifest that says counter-01 made it.
+    files = _signed()
+    signer = make_signer("counter-02", seed=OTHER_SEED)
+    files[SIGNATURE] = signer.signature_file(files[MANIFEST])
+    assert _check(files, signer) == [
+        "manifest.json names counter counter-01, but manifest.sig is the signature of counter counter-02"
+    ]
+    # A version-1 manifest names no counter: nothing to compare.
+    manifest = json.loads(files[MANIFEST])
+    del manifest["counter_id"]
+    files[MANIFEST] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    files[SIGNATURE] = signer.signature_file(files[MANIFEST])
+    assert _check(files, signer) == []
+
+
 def test_size_must_match_too() -> None:
     files = _signed()
     manifest = json.loads(files[MANIFEST])

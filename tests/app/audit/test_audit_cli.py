@@ -12,11 +12,12 @@ import pytest
 from app.audit import AuditAction
 from app.audit.cli import audit_show, audit_verify
 from app.audit.errors import AuditUnavailableError
-from app.audit.trail import KEY_NAME, AuditTrail, audit_log_path, open_audit_trail, read_head
+from app.audit.trail import GENESIS, KEY_NAME, AuditTrail, audit_log_path, open_audit_trail, read_head
 from app.central.store import CentralStore
 from app.config import Config, load_config
-from app.security.keys import FileKeyStore
+from app.security.keys import FileKeyStore, KeyringKeyStore, KeyStore, MemoryKeyStore
 from tests.app.audit.helpers import edit, event, lines, write_lines
+from tests.app.security.test_keys import MemoryKeyring
 from tests.app.test_cli import cli
 
 
@@ -53,7 +54,8 @@ def test_edited_record_exits_1_naming_its_line(config: Config, capsys: pytest.Ca
 def test_cut_tail_exits_1_against_the_central_head(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
     trail = _write(config, 5)
     with CentralStore(config.central_url) as central:
-        central.record_audit_head(config.office.counter_id, *read_head(trail.path))
+        seq, head_hash = read_head(trail.path)
+        central.record_audit_head(config.office.counter_id, seq, head_hash, previous_seq=0, previous_hash=GENESIS)
     write_lines(trail.path, lines(trail.path)[:3])
     assert audit_verify(config, central=False) == 0  # alone, a shorter chain looks fine
     capsys.readouterr()
@@ -87,6 +89,43 @@ def test_no_log_or_no_key_cannot_be_checked(config: Config) -> None:
         audit_verify(config)
     assert raised.value.exit_code == 3
     assert not (config.data_dir / "keys" / f"{KEY_NAME}.key").exists()  # a check never creates a key
+
+
+@pytest.mark.parametrize("kind", ["memory", "keyring"])
+def test_a_key_store_without_the_key_cannot_check_and_gets_no_key(
+    config: Config, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    _write(config, 2)
+    keyring = MemoryKeyring()
+    store: KeyStore = MemoryKeyStore() if kind == "memory" else KeyringKeyStore("marriage-counter-test", keyring)
+    monkeypatch.setattr("app.audit.cli.key_store_for", lambda _config: store)
+    with pytest.raises(AuditUnavailableError, match="no audit key") as raised:
+        audit_verify(config, central=False)
+    assert raised.value.exit_code == 3
+    if isinstance(store, MemoryKeyStore):
+        assert store.exists(KEY_NAME) is False
+    else:
+        assert keyring.passwords == {} and store.exists(KEY_NAME) is False
+
+
+def test_the_counter_id_is_the_configured_one_unless_a_file_is_given(
+    config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trail = _write(config, 4)
+    seq, head_hash = read_head(trail.path)
+    with CentralStore(config.central_url) as central:
+        central.record_audit_head(config.office.counter_id, seq, head_hash, previous_seq=0, previous_hash=GENESIS)
+        central.record_audit_head("counter-99", 2, "9" * 64, previous_seq=0, previous_hash=GENESIS)
+    records = lines(trail.path)
+    write_lines(trail.path, [edit(records[0], counter="counter-99"), *records[1:]])  # a forged first record
+    assert audit_verify(config, as_json=True) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["central_head"] == {"seq": 4, "hash": head_hash}  # this counter's head, not counter-99's
+    assert report["first_broken"]["line"] == 1
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(trail.path.read_bytes())
+    audit_verify(config, copy, as_json=True)  # another counter's copy: its own head
+    assert json.loads(capsys.readouterr().out)["central_head"] == {"seq": 2, "hash": "9" * 64}
 
 
 def test_show_filters_by_case_and_day(config: Config, capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,12 +56,12 @@ class Directory:
 def auth_service(
     data_dir: Path, *, clock: FixedClock | None = None, audit: RecordingSink | None = None,
     simulated: bool = False, directory: Directory | None = None, second_factor: SecondFactor | None = None,
-    cached: tuple[Operator, ...] = OPERATORS, **config: int,
+    cached: tuple[Operator, ...] = OPERATORS, lockout_secret: bytes | None = None, **config: int,
 ) -> AuthService:
     service = AuthService(
         config=AuthConfig(**config), office_code=OFFICE, counter_id="counter-01", data_dir=data_dir,
         clock=clock or FixedClock(NOW), simulated=simulated, audit=audit, directory=directory,
-        second_factor=second_factor,
+        second_factor=second_factor, lockout_secret=lockout_secret,
     )
     if cached and not service.cache.accounts():
         service.cache.replace([account(o) for o in cached], NOW)

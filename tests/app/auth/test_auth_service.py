@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import replace
 from datetime import date, timedelta
@@ -117,21 +119,82 @@ def test_a_lockout_survives_a_restart_of_the_counter(tmp_path: Path) -> None:
     assert oct((tmp_path / LOCKOUT_FILE).stat().st_mode & 0o777) == "0o600"
 
 
-def test_unknown_ids_lock_too_and_are_kept_only_as_hashes(tmp_path: Path) -> None:
-    auth = auth_service(tmp_path, max_failures=2)
+def test_unknown_ids_lock_too_and_are_kept_only_as_keyed_hashes(tmp_path: Path) -> None:
+    key = bytes(range(32))
+    auth = auth_service(tmp_path, max_failures=2, lockout_secret=key)
     with pytest.raises(WrongCredentialsError):
         auth.login("probe", "x")
     with pytest.raises(LockedOutError):  # a locked answer does not tell whether an id exists
         auth.login("probe", "x")
-    text = (tmp_path / LOCKOUT_FILE).read_text(encoding="utf-8")
-    assert "probe" not in text and "unknown:" in text
+    with pytest.raises(WrongCredentialsError):  # another unknown id has its own count
+        auth.login("other-probe", "x")
+    stored = json.loads((tmp_path / LOCKOUT_FILE).read_text(encoding="utf-8"))["operators"]
+    expected = {"unknown:" + hmac.new(key, name, "sha256").hexdigest()[:32] for name in (b"probe", b"other-probe")}
+    assert set(stored) == expected
+    # Not the plain SHA-256 of what was typed: the file alone does not let anyone test guesses.
+    text = json.dumps(stored)
+    assert "probe" not in text and hashlib.sha256(b"probe").hexdigest()[:16] not in text
 
 
-def test_a_damaged_lockout_file_is_set_aside(tmp_path: Path) -> None:
-    (tmp_path / LOCKOUT_FILE).write_text("{not json", encoding="utf-8")
+def test_without_the_lockout_key_unknown_ids_share_one_entry(tmp_path: Path) -> None:
+    auth = auth_service(tmp_path, max_failures=2)
+    with pytest.raises(WrongCredentialsError):
+        auth.login("probe", "x")
+    with pytest.raises(LockedOutError):
+        auth.login("another-probe", "x")
+    stored = json.loads((tmp_path / LOCKOUT_FILE).read_text(encoding="utf-8"))["operators"]
+    assert list(stored) == ["unknown"]
+    assert auth.login("wang", SECRETS["wang"]).operator == WANG  # accounts keep their own count
+
+
+def test_an_account_that_arrives_with_a_refresh_is_still_locked(tmp_path: Path) -> None:
+    # wang's id was locked at this counter, then dropped from the cache (a refresh while
+    # the account was briefly inactive); now it comes back with the refresh at login.
+    audit = RecordingSink()
+    directory = Directory([account(WANG)])
+    auth = auth_service(tmp_path, audit=audit, directory=directory, cached=(), max_failures=1, lockout_minutes=15)
+    assert auth.lockouts.failed("wang", NOW) == NOW + timedelta(minutes=15)
+    with pytest.raises(LockedOutError):
+        auth.login("wang", SECRETS["wang"])  # the right secret, but the id is locked
+    assert directory.calls == 1 and auth.account("wang") is not None  # the refresh did bring it
+    assert audit.actions() == [(AuditAction.LOGIN_FAILED, "wang", "login AUTH-002")]
+    assert json.loads((tmp_path / LOCKOUT_FILE).read_text(encoding="utf-8"))["operators"]["wang"]["locked_until"]
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"version": 1, "operators": ["wang"]}',
+                                    '{"version": 1, "operators": "wang"}', '[1]'])
+def test_a_damaged_lockout_file_is_set_aside(tmp_path: Path, damage: str) -> None:
+    (tmp_path / LOCKOUT_FILE).write_text(damage, encoding="utf-8")
     auth = auth_service(tmp_path)
     assert auth.login("wang", SECRETS["wang"]).operator == WANG
     assert (tmp_path / (LOCKOUT_FILE + ".damaged")).exists()
+    with pytest.raises(WrongCredentialsError):  # and counting works again
+        auth.login("wang", "guess")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"refreshed_at": "yesterday"},  # not an ISO date
+        {"refreshed_at": 20261130},
+        {"operators": {"wang": "x"}},  # not a list
+        {"operators": 3},
+        {"operators": ["wang", 3, None]},  # entries that are not objects are skipped
+    ],
+)
+def test_a_damaged_cache_is_treated_as_empty_and_refreshed(
+    tmp_path: Path, damage: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    document = {"version": 1, "refreshed_at": NOW.isoformat(), "operators": [], **damage}
+    (tmp_path / CACHE_FILE).write_text(json.dumps(document), encoding="utf-8")
+    directory = Directory([account(WANG)])
+    auth = auth_service(tmp_path, directory=directory, cached=())
+    assert auth.operators() == []  # no traceback: an empty cache
+    assert auth.login("wang", SECRETS["wang"]).operator == WANG  # found by the refresh at login
+    assert directory.calls == 1 and auth.cache.refreshed_at == NOW
+    assert [o.operator_id for o in auth_service(tmp_path, cached=()).operators()] == ["wang"]  # rewritten
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "王登记员" not in logged and SECRETS["wang"] not in logged and "$scrypt$" not in logged
 
 
 def test_the_cache_holds_no_secret_and_refreshes_when_an_account_is_new(tmp_path: Path) -> None:
@@ -201,12 +264,31 @@ def test_the_second_factor_is_required_when_configured(tmp_path: Path) -> None:
 
 
 def test_a_second_factor_that_cannot_be_set_up_lets_nobody_in(tmp_path: Path) -> None:
-    broken = second_factor_from_spec("pkcs11:/usr/lib/libkey.so", base_dir=tmp_path, default_scenario=tmp_path)
+    broken = second_factor_from_spec("pkcs11:/usr/lib/libkey.so", base_dir=tmp_path, default_scenario=tmp_path,
+                                     simulated=False)
     assert isinstance(broken, UnavailableSecondFactor)
     auth = auth_service(tmp_path, second_factor=broken)
     with pytest.raises(SecondFactorError, match="unknown second factor backend"):
         auth.login("wang", SECRETS["wang"], "1234")
-    assert second_factor_from_spec("", base_dir=tmp_path, default_scenario=tmp_path) is None
+    assert second_factor_from_spec("", base_dir=tmp_path, default_scenario=tmp_path, simulated=False) is None
+
+
+def test_a_simulated_usb_key_lets_nobody_in_on_a_real_counter(tmp_path: Path) -> None:
+    scenario = tmp_path / "keys.yaml"
+    scenario.write_text(
+        "spec: 1\nsecond_factor:\n  inserted: K1\n  tokens:\n    - {serial: K1, operator_id: wang, pin: '2468'}\n",
+        encoding="utf-8",
+    )
+    token = second_factor_from_spec(f"sim:{scenario}", base_dir=tmp_path, default_scenario=tmp_path,
+                                    simulated=False)
+    assert isinstance(token, UnavailableSecondFactor)
+    audit = RecordingSink()
+    auth = auth_service(tmp_path, audit=audit, second_factor=token)
+    assert auth.second_factor_required  # never silently without a second factor
+    with pytest.raises(SecondFactorError, match="only on a counter with simulated devices") as raised:
+        auth.login("wang", SECRETS["wang"], "2468")
+    assert raised.value.code == "AUTH-005"
+    assert audit.actions() == [(AuditAction.LOGIN_FAILED, "wang", "login AUTH-005")]
 
 
 def test_the_simulated_second_factor_reads_the_scenario(tmp_path: Path) -> None:
@@ -215,13 +297,13 @@ def test_the_simulated_second_factor_reads_the_scenario(tmp_path: Path) -> None:
         "spec: 1\nsecond_factor:\n  inserted: K1\n  tokens:\n    - {serial: K1, operator_id: wang, pin: '2468'}\n",
         encoding="utf-8",
     )
-    token = second_factor_from_spec(f"sim:{scenario}", base_dir=tmp_path, default_scenario=tmp_path)
+    token = second_factor_from_spec(f"sim:{scenario}", base_dir=tmp_path, default_scenario=tmp_path, simulated=True)
     assert isinstance(token, SimSecondFactor)
     assert token.verify("wang", "2468") == "K1"
     typo = tmp_path / "typo.yaml"
     typo.write_text("spec: 1\nsecond_factor:\n  tokenz: []\n", encoding="utf-8")
-    assert isinstance(second_factor_from_spec(f"sim:{typo}", base_dir=tmp_path, default_scenario=tmp_path),
-                      UnavailableSecondFactor)
+    assert isinstance(second_factor_from_spec(f"sim:{typo}", base_dir=tmp_path, default_scenario=tmp_path,
+                                              simulated=True), UnavailableSecondFactor)
 
 
 # --- the built-in operators of a simulated counter ---------------------------------------------

@@ -199,6 +199,21 @@ def test_rejections_name_the_first_problem(central: CentralStore, request_for: R
         central.store_archive_files(reg_uuid, OFFICE, signed_batch(reg_uuid, FILES, signer))
 
 
+def test_a_counter_cannot_sign_for_another_counter(central: CentralStore, raw_engine: Engine,
+                                                  request_for: RequestFactory) -> None:
+    reg_uuid = _registered(central, request_for)
+    register(central)  # counter-01
+    other = register(central, make_signer("counter-02", seed=OTHER_SEED))  # same office, valid key
+    batch = _resigned_manifest(signed_batch(reg_uuid, FILES, other), other,
+                               lambda m: m.update(counter_id="counter-01"))
+    with pytest.raises(ArchiveRejectedError) as raised:
+        central.store_archive_files(reg_uuid, OFFICE, batch)
+    assert "manifest.json names counter counter-01, but manifest.sig is the signature of counter counter-02" in (
+        raised.value.message
+    )
+    assert raised.value.code == "ARC-001" and _stored(raw_engine) == 0
+
+
 def test_nothing_can_be_added_to_a_stored_package(
     central: CentralStore, raw_engine: Engine, request_for: RequestFactory
 ) -> None:

@@ -188,6 +188,21 @@ def test_a_supervisor_approval_is_checked_and_recorded_with_id_name_and_reason(c
     assert counter.sessions.current is not None and counter.sessions.current.operator_id == "wang"  # unchanged
 
 
+def test_a_supervisor_cannot_approve_their_own_case(counter: GuardedCounter) -> None:
+    counter.login("zhou")  # a supervisor working the counter
+    flow = counter.marriage
+    case = flow.record_party(flow.start_case(), Role.B, record_from(BRIDE))
+    case = flow.check_face(case, Role.B, live(), DIFFERENT)
+    before = counter.store.load_case(case.case_id)
+    with pytest.raises(RoleNotAllowedError, match="另一位主管") as raised:
+        flow.override_face_check(case, Role.B, SupervisorCredentials("zhou", SECRETS["zhou"]), "照片陈旧")
+    assert raised.value.code == "AUTH-004"
+    assert counter.store.load_case(case.case_id) == before  # nothing saved
+    assert (AuditAction.DENIED, "zhou", "approval face_check AUTH-004") in counter.audit.actions()
+    assert not [e for e in counter.audit.events if e.action is AuditAction.APPROVAL]
+    assert counter.sessions.current is not None and counter.sessions.current.operator_id == "zhou"
+
+
 def test_a_supervisors_failed_approvals_count_towards_their_lockout(counter: GuardedCounter) -> None:
     counter.login("wang")
     flow = counter.marriage
