@@ -101,8 +101,35 @@ class StoreConfig(_Section):
     url: str = Field("", description="SQLAlchemy URL; empty = SQLite file in the data directory")
 
 
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
 class CentralConfig(_Section):
     url: str = Field("", description="SQLAlchemy URL; empty = embedded SQLite central store")
+
+    @field_validator("url")
+    @classmethod
+    def _verified_tls_off_this_machine(cls, value: str) -> str:
+        """A central store on another machine is reached over TLS with its certificate
+        checked: libpq's default (`prefer`) checks nothing, and a machine in the middle
+        could feed the counter false marriages and operator accounts."""
+        if not value.strip().lower().startswith("postgresql"):
+            return value
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as error:
+            raise ValueError(f"not a database URL: {error}") from None
+        host = (url.host or "").strip("[]").lower()
+        sslmode = str(url.query.get("sslmode", ""))
+        if host not in LOCAL_HOSTS and sslmode not in ("verify-full", "verify-ca"):
+            raise ValueError(
+                f"a central store on another machine ({host}) needs TLS with its certificate checked: add "
+                "?sslmode=verify-full&sslrootcert=<the CA's certificate file> to the URL (app/central/README.md)"
+            )
+        return value
 
 
 class RulesConfig(_Section):

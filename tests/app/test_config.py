@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Source, config_keys, explain_config, load_config, suggest_key
+from app.config import Config, Source, config_keys, explain_config, load_config, suggest_key
 from app.errors import ConfigError
 
 
@@ -187,3 +187,18 @@ def test_the_counter_id_limit_is_the_central_stores() -> None:
 
     assert MAX_COUNTER_ID_LENGTH == MAX_COUNTER_ID
     check_counter_id("c" * MAX_COUNTER_ID_LENGTH)  # the longest the configuration takes is registrable
+
+
+def test_a_central_store_on_another_machine_needs_verified_tls(tmp_path: Path) -> None:
+    def central(url: str) -> Config:
+        return load_config(environ={"MARRIAGE_COUNTER_CENTRAL__URL": url}, read_system_files=False)
+
+    with pytest.raises(ConfigError, match="sslmode=verify-full"):
+        central("postgresql+psycopg://mc_counter@central.example/marriage")
+    with pytest.raises(ConfigError, match="needs TLS"):
+        central("postgresql+psycopg://mc_counter@central.example/marriage?sslmode=require")  # encrypted, unchecked
+    ok = "postgresql+psycopg://mc_counter@central.example/marriage?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+    assert central(ok).central.url == ok
+    assert central("postgresql+psycopg://mc@127.0.0.1:5433/marriage").central.url  # this machine
+    assert central("postgresql+psycopg://mc@/marriage?host=/run/postgresql").central.url  # a local socket
+    assert central("sqlite:////var/lib/central.sqlite3").central.url

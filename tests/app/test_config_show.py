@@ -20,7 +20,7 @@ SECRET = "s3cr3t-Pa55"
 def layers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     machine, user, extra = tmp_path / "machine.toml", tmp_path / "user.toml", tmp_path / "extra.toml"
     machine.write_text(
-        f'[office]\ncode = "310104"\n[central]\nurl = "postgresql+psycopg://mc_counter:{SECRET}@db.example/central"\n',
+        f'[office]\ncode = "310104"\n[central]\nurl = "postgresql+psycopg://mc_counter:{SECRET}@db.example/central?sslmode=verify-full"\n',
         encoding="utf-8",
     )
     user.write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
@@ -60,7 +60,7 @@ def test_show_json_names_the_source_of_every_key(layers: dict[str, Path], capsys
     assert source("data_dir") == ("environment", "MARRIAGE_COUNTER_DATA_DIR")
     assert source("devices.id_reader") == ("command line", f"--simulate {layers['scenario']}")
     assert settings["office.name"]["value"] == "上海市徐汇区民政局婚姻登记处"
-    assert settings["central.url"]["value"] == "postgresql+psycopg://mc_counter:***@db.example/central"
+    assert settings["central.url"]["value"] == "postgresql+psycopg://mc_counter:***@db.example/central?sslmode=verify-full"
     assert settings["store.url"]["value"].endswith("c.sqlite3?password=***")
     assert shown["derived"]["central_url"] == settings["central.url"]["value"]
     assert [layer["kind"] for layer in shown["layers"]] == [
@@ -82,7 +82,7 @@ def test_show_text_is_toml_with_a_source_comment_per_key(
     assert "mc_counter:***@db.example" in out
     parsed = tomllib.loads(out)  # the comments aside, it is a configuration file
     assert parsed["office"]["code"] == "310104" and parsed["ui"]["language"] == "en"
-    assert parsed["central"]["url"] == "postgresql+psycopg://mc_counter:***@db.example/central"
+    assert parsed["central"]["url"] == "postgresql+psycopg://mc_counter:***@db.example/central?sslmode=verify-full"
     assert f"user file     {layers['user']}  (read)" in out
 
 
@@ -92,7 +92,7 @@ def test_plain_config_is_the_effective_json_as_before_with_secrets_masked(
     shown = json.loads(_run(capsys, "config"))
     expected = load_config().model_dump(mode="json")
     assert shown.keys() == expected.keys() and shown["office"] == expected["office"]
-    assert shown["central"]["url"] == "postgresql+psycopg://mc_counter:***@db.example/central"
+    assert shown["central"]["url"] == "postgresql+psycopg://mc_counter:***@db.example/central?sslmode=verify-full"
 
 
 def test_config_show_stops_on_a_bad_layer_with_exit_2(
