@@ -7,7 +7,7 @@ the pty's /dev/pts path. One read is find card -> select card -> read base messa
 bytes exchanged in both directions, their wire time (bits / baud) and the ratio: how
 much the reader's own overhead (frame parsing, thread hops, polling) adds to the line.
 
-    .venv/bin/python benchmarks/id_read.py [rounds]
+    .venv/bin/python -m benchmarks.id_read [rounds]
 """
 
 from __future__ import annotations
@@ -15,25 +15,13 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from datetime import date
 
 from devices.id_reader.sam import SamSerialIdReader
-from devices.id_reader.sam.simulator import SamFault, SamPtyServer, SimulatedSam
-from devices.sim.scenario import PersonSpec
+from devices.id_reader.sam.simulator import SamPtyServer, SimulatedSam
+from tests.devices.sam_people import RESIDENT
 
 BAUD = 115200
-PERSON = PersonSpec(
-    id="bench",
-    name="测试甲",
-    sex="1",
-    ethnicity="01",
-    birth_date=date(1970, 1, 2),
-    address="北京市东城区某街1号",
-    id_number="110101197001020011",
-    issuing_authority="北京市公安局东城分局",
-    valid_from=date(2020, 1, 1),
-    valid_to=date(2040, 1, 1),
-)
+PERSON = RESIDENT  # the SAM tests' resident card (invented person)
 
 
 def main(rounds: int = 20) -> None:
@@ -46,9 +34,9 @@ def main(rounds: int = 20) -> None:
             wires: list[float] = []
             exchanged = 0
             for index in range(rounds):
-                if index:  # the card-removal rule: the last card leaves the field (one find fails)
-                    sam.arm(SamFault.NO_CARD)
-                    reader.card_wait_s = 5.0
+                if index:  # the SAM finds a card once per stay in the field: the card is laid down again
+                    sam.remove_card()
+                    sam.present_card(PERSON.id)
                 before = reader.bytes_sent + reader.bytes_received
                 started = time.perf_counter()
                 record = reader.read_card().result(timeout=10)
