@@ -33,6 +33,7 @@ from app.domain.divorce import CertificateCopies, CertificateKind, DivorceAgreem
 from app.logging_setup import configure_logging
 from app.rules.counter_divorce import JOINT_PHOTO, MARRIAGE_CERTIFICATE
 from app.workflow.clock import FixedClock
+from app.workflow.forms import export_case_forms
 from devices.camera.types import DocumentClass
 from ui.app import ensure_application
 from ui.main_window import MainWindow
@@ -177,9 +178,7 @@ def _play(driver: GuiDriver, number: int, script: ScriptedCase, pdf_dir: Path) -
         driver.shot(f"{prefix}-7-done")
     case = window.case
     assert case is not None
-    if case.registration is not None:
-        target = pdf_dir / prefix
-        shutil.copytree(window.output_dir(case), target, dirs_exist_ok=True)
+    _export_forms(window, case, pdf_dir / prefix)
     entry: dict[str, Any] = {
         "id": case.case_id,
         "label": script.label,
@@ -340,10 +339,17 @@ def _play_business(
         driver.shot(f"{prefix}-9-failed")
         return _entry(driver.case, script.label, clock) | {"error": str(failure)}
     case = driver.case
-    folder = window.output_dir(case)
-    if folder.exists():
-        shutil.copytree(folder, pdf_dir / prefix, dirs_exist_ok=True)
+    _export_forms(window, case, pdf_dir / prefix)
     return _entry(case, script.label, clock)
+
+
+def _export_forms(window: MainWindow, case: MarriageCase, target: Path) -> None:
+    """The case's printed forms into the demo's --out folder, outside the data directory:
+    an explicit export through the registrar's own (Ctrl+Shift+E, audited). The data
+    directory never holds a printed form in the clear (#10)."""
+    stored = window.services.store.load_case(case.case_id) or case
+    if stored.form_files:
+        export_case_forms(window.services.guard, stored, target, data_dir=window.services.config.data_dir)
 
 
 def _entry(case: MarriageCase, label: str, clock: FixedClock) -> dict[str, Any]:

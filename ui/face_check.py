@@ -15,20 +15,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.auth.model import SupervisorCredentials
 from app.domain.case import FaceCheck, Party, Role
+from ui.supervisor_approval import SupervisorApprovalDialog
 from ui.widgets import ImageLabel
 
 if TYPE_CHECKING:
@@ -99,19 +94,19 @@ def face_check_text(check: FaceCheck) -> tuple[str, str]:
     return different.format(measured=measured), FAILED_COLOR
 
 
-class FaceOverrideDialog(QDialog):
+class FaceOverrideDialog(SupervisorApprovalDialog):
     """The supervisor looks at both faces, authenticates (operator ID, secret and, when
-    the counter has one, the USB key's PIN) and approves with a reason. The credentials
-    are checked in app/ by the workflow; the dialog stays open until the main window
-    says the approval was saved (`finish`) or why not (`show_error`)."""
-
-    approved = Signal(object, str)  # SupervisorCredentials, reason
+    the counter has one, the USB key's PIN) and approves with a reason
+    (ui.supervisor_approval)."""
 
     def __init__(self, party: Party, check: FaceCheck | None, live_png: bytes | None,
                  parent: QWidget | None = None, *, second_factor: bool = False) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Face check: supervisor approval"))
-        layout = QVBoxLayout(self)
+        super().__init__(
+            self.tr("Face check: supervisor approval"),
+            self.tr("Why the registrar and the supervisor are satisfied this is the person on the document (e.g. the "
+                    "photo is old; checked against the household register)"),
+            parent, second_factor=second_factor,
+        )
         faces = QHBoxLayout()
         for caption, png in ((self.tr("Document photo"), party.photo_png), (self.tr("Live image"), live_png)):
             column = QVBoxLayout()
@@ -120,59 +115,6 @@ class FaceOverrideDialog(QDialog):
             column.addWidget(image)
             column.addWidget(QLabel(caption))
             faces.addLayout(column)
-        layout.addLayout(faces)
+        self.header.addLayout(faces)
         summary = face_check_text(check)[0] if check is not None else self.tr("Face check: not done")
-        layout.addWidget(QLabel(f"{party.identity.name}　{party.identity.masked_number}\n{summary}"))
-        form = QFormLayout()
-        self.supervisor = QLineEdit()
-        self.supervisor.setMaxLength(64)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.second_factor = second_factor
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(self.tr("Why the registrar and the supervisor are satisfied this is the "
-                                               "person on the document (e.g. the photo is old; checked against "
-                                               "the household register)"))
-        form.addRow(self.tr("Supervisor's operator ID:"), self.supervisor)
-        form.addRow(self.tr("Supervisor's secret:"), self.secret)
-        pin_label = QLabel(self.tr("USB key PIN:"))
-        form.addRow(pin_label, self.pin)
-        pin_label.setVisible(second_factor)
-        self.pin.setVisible(second_factor)
-        form.addRow(self.tr("Reason:"), self.reason)
-        layout.addLayout(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._approve)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.hint = QLabel("")
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet(f"color: {FAILED_COLOR};")
-        layout.addWidget(self.hint)
-
-    def _approve(self) -> None:
-        supervisor, secret = self.supervisor.text().strip(), self.secret.text()
-        reason = self.reason.toPlainText().strip()
-        if not supervisor or not secret or not reason or (self.second_factor and not self.pin.text()):
-            self.hint.setText(self.tr("The supervisor types their operator ID and secret; give the reason."))
-            return
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
-        self.hint.setText(self.tr("Checking…"))
-        credentials = SupervisorCredentials(supervisor, secret, self.pin.text() if self.second_factor else None)
-        self.approved.emit(credentials, reason)
-
-    def show_error(self, text: str) -> None:
-        """The approval was refused (wrong secret, not a supervisor, locked out …)."""
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
-        self.hint.setText(text)
-        self.secret.clear()
-        self.pin.clear()
-        self.secret.setFocus()
-
-    def finish(self) -> None:
-        """The approval is saved: the secret leaves the screen with the dialog."""
-        self.secret.clear()
-        self.pin.clear()
-        self.accept()
+        self.header.addWidget(QLabel(f"{party.identity.name}　{party.identity.masked_number}\n{summary}"))

@@ -44,7 +44,10 @@ class ImageLabel(QLabel):
 
 
 class RuleList(QListWidget):
-    """Rule results, failures first, each with its rule id and explanation."""
+    """Rule results, failures first, each with its rule id and explanation (the result
+    itself under RESULT_ROLE)."""
+
+    RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +62,7 @@ class RuleList(QListWidget):
             item = QListWidgetItem(f"{verdict}  {result.rule_id}  {result.message}")
             item.setForeground(QColor("#1b7a1b") if result.passed else QColor("#b00020"))
             item.setData(Qt.ItemDataRole.UserRole, result.rule_id)
+            item.setData(self.RESULT_ROLE, result)
             self.addItem(item)
 
     def rule_ids(self, *, failed_only: bool = False) -> list[str]:

@@ -86,8 +86,9 @@ def _case_record(case: MarriageCase) -> dict[str, Any]:
             for o in case.rule_outcomes
         ],
         # Divorce and reissue facts (marriage and application on record, interviews,
-        # agreement, reissued certificate), as the local store keeps them.
-        "details": json.loads(details_json(case) or "null"),
+        # agreement, reissued certificate) and voided certificate blanks, as the local
+        # store keeps them; the forms' PDFs are files of their own (forms/).
+        "details": json.loads(details_json(case, form_files=False) or "null"),
     }
 
 

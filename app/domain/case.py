@@ -15,6 +15,7 @@ from app.domain.identity import IdentityDocument
 
 if TYPE_CHECKING:  # app.domain.divorce imports Role from here
     from app.domain.divorce import DivorceDetails, ReissueDetails, SignedForm
+    from app.domain.set_aside import RuleSetAside
 
 
 class Business(enum.StrEnum):
@@ -178,6 +179,30 @@ class Registration:
 
 
 @dataclass(frozen=True, slots=True)
+class FormFile:
+    """A printed form as the PDF that was printed (kept with the case, sealed by the
+    local store; never written in the clear to the data directory)."""
+
+    name: str  # the form's file name, e.g. "certificate-A.pdf"
+    pdf: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class VoidedBlank:
+    """A printed certificate blank the registrar voided (作废) because the print has an
+    error or the blank is damaged (婚姻登记工作规范 2015 Art. 58), approved by a supervisor;
+    the certificate is then printed again on a new blank."""
+
+    form: str  # the certificate's form name, e.g. "certificate-A.pdf"
+    print_no: str  # the blank's 印制号 as typed ("" when the blank has none readable)
+    reason: str
+    supervisor: str  # the approving supervisor's name
+    supervisor_id: str  # their operator id, checked at the counter ("" without a guard)
+    voided_at: datetime
+    reprinted_at: datetime | None = None  # when the certificate was printed again
+
+
+@dataclass(frozen=True, slots=True)
 class MarriageCase:
     case_id: str
     office_code: str
@@ -203,6 +228,15 @@ class MarriageCase:
     reissue: ReissueDetails | None = None
     form_signatures: tuple[Signature, ...] = ()  # at most one per (form, role)
     face_checks: tuple[FaceCheck, ...] = ()  # the latest per role counts
+    # Rule results a supervisor set aside where the law allows (app.rules.set_aside, #10).
+    rule_set_asides: tuple[RuleSetAside, ...] = ()
+    # The PDFs of the forms printed for the case (issued forms, a refusal notice), the
+    # newest per name; exported on request only (app.workflow.forms).
+    form_files: tuple[FormFile, ...] = ()
+    voided_blanks: tuple[VoidedBlank, ...] = ()  # certificate blanks voided after issue
+
+    def form_file(self, name: str) -> bytes | None:
+        return next((f.pdf for f in self.form_files if f.name == name), None)
 
     def face_check_for(self, role: Role) -> FaceCheck | None:
         return next((c for c in reversed(self.face_checks) if c.role is role), None)

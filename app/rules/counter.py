@@ -13,6 +13,7 @@ from app.domain.declarations import marriage_declaration_text, text_sha256
 from app.rules.engine import RulesContext, decide
 from app.rules.model import Applicant, Application, CentralMaritalStatus, Office, OfficeKind
 from app.rules.results import Consequence, RuleResult
+from app.rules.set_aside import with_set_asides
 
 JOINT_PHOTO = "joint_photo"  # devices.camera.types.DocumentClass.JOINT_PHOTO
 
@@ -110,9 +111,10 @@ def check_faces(case: MarriageCase, required: bool) -> list[RuleResult]:
 def marriage_case_results(
     case: MarriageCase, on: date, office_kind: OfficeKind, context: RulesContext
 ) -> list[RuleResult]:
-    """The engine's results for the case, then the counter's own checks."""
+    """The engine's results for the case, then the counter's own checks; failures a
+    supervisor set aside where the law allows show as passed (app.rules.set_aside)."""
     results = list(decide(application_from(case, on, office_kind), context).results)
     results += check_faces(case, context.settings.face_check_required)
     if len(case.parties) == 2:
         results += [check_joint_photo(case), check_declarations(case), check_voluntariness(case)]
-    return results
+    return with_set_asides(case, results)

@@ -42,6 +42,7 @@ from app.rules.model import (
 )
 from app.rules.model import CertificateKind as RulesCertificateKind
 from app.rules.results import Consequence, RuleResult
+from app.rules.set_aside import with_set_asides
 
 MARRIAGE_CERTIFICATE = "marriage_certificate"
 LOSS_STATEMENT = "loss_statement"  # 结婚证遗失的书面声明
@@ -410,10 +411,11 @@ def business_case_results(
 ) -> tuple[Verdict | None, list[RuleResult]]:
     """The engine's verdict (for its dates and notes) and every result: the engine's
     first, then the counter's. A withdrawal or registration whose application is not
-    found yet has no verdict: the counter's checks ask for the receipt."""
+    found yet has no verdict: the counter's checks ask for the receipt. Failures a
+    supervisor set aside where the law allows show as passed (app.rules.set_aside)."""
     needs_application = case.business in (Business.DIVORCE_WITHDRAWAL, Business.DIVORCE_REGISTRATION)
     faces = check_faces(case, context.settings.face_check_required)
     if needs_application and (case.divorce is None or case.divorce.application is None):
-        return None, [*faces, *counter_results(case)]
+        return None, with_set_asides(case, [*faces, *counter_results(case)])
     judged = verdict(case, on, office_kind, context)
-    return judged, [*judged.results, *faces, *counter_results(case)]
+    return judged, with_set_asides(case, [*judged.results, *faces, *counter_results(case)])

@@ -49,7 +49,7 @@ from app.domain.case import (
 from app.domain.divorce import SignedForm
 from app.domain.identity import DocumentType, IdentityDocument, Sex
 from app.errors import LocalStoreError
-from app.store.details import details_from_json, details_json
+from app.store.details import details_from_json, details_json, printed_from_json, set_asides_from_json
 from app.store.engine import MigratedDatabase, describe_db_error, read_transaction
 from app.store.models import LocalBase
 from app.store.protection import (
@@ -922,6 +922,7 @@ def _load(conn: Connection, codec: FieldCodec, case_id: str) -> MarriageCase | N
         for row in _rows(conn, codec, _FORM_SIGNATURE, case_id, "form", "role")
     )
     divorce, reissue, face_checks = details_from_json(case.details)
+    form_files, voided_blanks = printed_from_json(case.details)
     return MarriageCase(
         case_id=case.case_id,
         office_code=case.office_code,
@@ -946,6 +947,9 @@ def _load(conn: Connection, codec: FieldCodec, case_id: str) -> MarriageCase | N
         reissue=reissue,
         form_signatures=form_signatures,
         face_checks=face_checks,
+        form_files=form_files,
+        voided_blanks=voided_blanks,
+        rule_set_asides=set_asides_from_json(case.details),
     )
 
 

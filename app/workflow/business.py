@@ -62,8 +62,10 @@ from app.workflow.capture import (
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
+from app.workflow.forms import check_not_issued, void_blank, with_form_files, with_refusal_notice, with_reprint
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
+from app.workflow.set_aside import approve_set_aside
 from devices.camera.types import CapturedImage
 from devices.face.types import FaceComparison
 from devices.id_reader.types import IdentityRecord
@@ -236,6 +238,16 @@ class BusinessWorkflow:
             self.guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
         return saved
 
+    @guarded(Permission.REVIEW)
+    def set_rule_aside(
+        self, case: MarriageCase, rule_id: str, role: Role | None, reason: str,
+        supervisor: SupervisorCredentials | str, *, shown: str | None = None,
+    ) -> MarriageCase:
+        """As MarriageWorkflow.set_rule_aside (app.workflow.set_aside)."""
+        self._require_open(case)
+        return approve_set_aside(self.guard, case, rule_id, role, reason, supervisor, evaluate=self.evaluate,
+                                 save=self._save, now=self.clock.now(), shown=shown)
+
     def form_text(self, case: MarriageCase, form: SignedForm, role: Role) -> str:
         """What the pad shows and the party signs."""
         text = form_text(case, form, role)
@@ -380,13 +392,35 @@ class BusinessWorkflow:
     def mark_issued(
         self, case: MarriageCase, forms: tuple[str, ...], *, form_files: Mapping[str, bytes] | None = None
     ) -> MarriageCase:
-        """Closes the case as issued and queues its archive package (app.sync)."""
+        """Closes the case as issued, keeping the forms' PDFs with it, and queues its
+        archive package (app.sync)."""
         if case.registration is None:
             raise WorkflowError(reason="中心库尚未确认，不能出具文书")
+        check_not_issued(case)
         printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
         issued = replace(
-            case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
+            with_form_files(case, form_files or {}), printed_forms=printed, status=CaseStatus.ISSUED,
+            step=MarriageStep.DONE, updated_at=self.clock.now(),
         )
         queued = self.sync.enqueue_archive(issued, build_archive_package(issued, form_files or {}))
         self._audit(AuditAction.CHANGE, queued, "mark_issued")
         return queued
+
+    @guarded(Permission.REGISTER)
+    def attach_refusal_notice(self, case: MarriageCase, pdf: bytes) -> MarriageCase:
+        """Keeps the refusal notice printed for a refused case (its PDF, sealed with the
+        case); a notice kept already stays as it was."""
+        kept = with_refusal_notice(case, pdf)
+        return case if kept is case else self._save(kept)
+
+    @guarded(Permission.REGISTER)
+    def void_printed_blank(
+        self, case: MarriageCase, form_name: str, print_no: str, reason: str, supervisor: SupervisorCredentials | str
+    ) -> MarriageCase:
+        """As MarriageWorkflow.void_printed_blank (离婚证, a reissued certificate)."""
+        return void_blank(self.guard, self._save, self.clock.now, case, form_name, print_no, reason, supervisor)
+
+    @guarded(Permission.REGISTER)
+    def reprint_certificate(self, case: MarriageCase, form_name: str, pdf: bytes) -> MarriageCase:
+        """As MarriageWorkflow.reprint_certificate."""
+        return self._save(with_reprint(case, form_name, pdf, self.clock.now()))

@@ -57,7 +57,9 @@ from app.workflow.capture import (
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
+from app.workflow.forms import check_not_issued, void_blank, with_form_files, with_reprint
 from app.workflow.ports import CaseRepository, CentralRegistry
+from app.workflow.set_aside import approve_set_aside
 from devices.camera.types import CapturedImage
 from devices.face.types import FaceComparison
 from devices.id_reader.types import CardType, IdentityRecord
@@ -286,6 +288,17 @@ class MarriageWorkflow:
             self.guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
         return saved
 
+    @guarded(Permission.REVIEW)
+    def set_rule_aside(
+        self, case: MarriageCase, rule_id: str, role: Role | None, reason: str,
+        supervisor: SupervisorCredentials | str, *, shown: str | None = None,
+    ) -> MarriageCase:
+        """A supervisor sets a failed rule result aside where the law allows
+        (app.rules.set_aside; app.workflow.set_aside): checked, saved, audited."""
+        self._require_open(case)
+        return approve_set_aside(self.guard, case, rule_id, role, reason, supervisor, evaluate=self.evaluate,
+                                 save=self._evaluate_and_save, now=self.clock.now(), shown=shown)
+
     def declaration_text(self, case: MarriageCase, role: Role) -> str:
         other = Role.B if role is Role.A else Role.A
         declarant, partner = case.parties.get(role), case.parties.get(other)
@@ -449,16 +462,35 @@ class MarriageWorkflow:
     ) -> MarriageCase:
         """Closes the case as issued and, in the same transaction, queues its archive
         package (every file with a manifest of SHA-256 hashes; `form_files` are the
-        rendered forms by file name) for upload to the central store."""
+        rendered forms by file name, also kept with the case) for upload to the central
+        store."""
         if case.registration is None:
             raise WorkflowError(reason="尚未登记，不能发证")
+        check_not_issued(case)
         printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
         issued = replace(
-            case, printed_forms=printed, status=CaseStatus.ISSUED, step=MarriageStep.DONE, updated_at=self.clock.now()
+            with_form_files(case, form_files or {}), printed_forms=printed, status=CaseStatus.ISSUED,
+            step=MarriageStep.DONE, updated_at=self.clock.now(),
         )
         queued = self._sync().enqueue_archive(issued, build_archive_package(issued, form_files or {}))
         self._audit(AuditAction.CHANGE, queued, "mark_issued")
         return queued
+
+    @guarded(Permission.REGISTER)
+    def void_printed_blank(
+        self, case: MarriageCase, form_name: str, print_no: str, reason: str, supervisor: SupervisorCredentials | str
+    ) -> MarriageCase:
+        """作废: the blank a certificate of this issued case was printed on is voided (an
+        error in the print, a damaged blank; 规范 2015 Art. 58), approved by a supervisor
+        as a face check override is; the certificate may then be printed again
+        (`reprint_certificate`)."""
+        return void_blank(self.guard, self._save, self.clock.now, case, form_name, print_no, reason, supervisor)
+
+    @guarded(Permission.REGISTER)
+    def reprint_certificate(self, case: MarriageCase, form_name: str, pdf: bytes) -> MarriageCase:
+        """Keeps the certificate printed again on a new blank after its old blank was
+        voided (the counter records PRINT before printing it)."""
+        return self._save(with_reprint(case, form_name, pdf, self.clock.now()))
 
     def _sync(self) -> RegistrationQueue:
         if self.sync is None:
@@ -471,3 +503,4 @@ class MarriageWorkflow:
                 raise TypeError("MarriageWorkflow needs a sync queue (app.sync.service.SyncService)")
             self.sync = SyncService(self.store, self.central, clock=self.clock)
         return self.sync
+

@@ -18,7 +18,7 @@ from app.domain.case import Business, CaseStatus, Role
 from app.domain.divorce import CertificateCopies, Finding
 from app.rules.counter_divorce import MARRIAGE_CERTIFICATE
 from devices.camera.types import DocumentClass
-from tests.ui.conftest import FIRST_VISIT, Counter, pdf_page_png, pdf_text, receipt_no
+from tests.ui.conftest import FIRST_VISIT, Counter, kept_pdf, pdf_page_png, pdf_text, receipt_no
 from ui.main_window import MainWindow
 from ui.print.divorce_forms import NOT_ACCEPTED_TITLE, NOT_REGISTERED_TITLE, WITHDRAWAL_CONFIRMATION_TITLE
 
@@ -91,10 +91,10 @@ def test_divorce_application_end_to_end_with_the_keyboard(counter: Counter) -> N
 
     counter.press(Qt.Key.Key_P, CTRL)
     assert counter.case.status is CaseStatus.ISSUED
-    folder = counter.window.output_dir(counter.case)
-    assert counter.case.printed_forms == ("divorce-application.pdf", "divorce-receipt.pdf")
-    assert certificate in squeeze(pdf_text(folder / "divorce-application.pdf"))
-    receipt_pdf = folder / "divorce-receipt.pdf"
+    case = counter.case
+    assert case.printed_forms == ("divorce-application.pdf", "divorce-receipt.pdf")
+    assert certificate in squeeze(pdf_text(kept_pdf(case, "divorce-application.pdf")))
+    receipt_pdf = kept_pdf(case, "divorce-receipt.pdf")
     assert number in squeeze(pdf_text(receipt_pdf))
     # The paper the couple takes home reads back to its number with the counter's own reader.
     codes = counter.services.devices["barcode"].decode(pdf_page_png(receipt_pdf)).result(timeout=5)  # type: ignore[attr-defined]
@@ -116,8 +116,7 @@ def test_a_denied_finding_refuses_the_application_and_prints_the_notice(counter:
     assert "第十四条第一项" in page.banner_text and counter.window.refuse_button.isEnabled()
     counter.press(Qt.Key.Key_R, CTRL_SHIFT)
     assert counter.case.status is CaseStatus.REFUSED
-    notice = counter.window.output_dir(counter.case) / "refusal-notice.pdf"
-    text = squeeze(pdf_text(notice))
+    text = squeeze(pdf_text(kept_pdf(counter.case, "refusal-notice.pdf")))
     assert NOT_ACCEPTED_TITLE in text and "未达成离婚合意" in text and "陈志强" in text
 
 
@@ -178,11 +177,11 @@ def test_two_visits_31_days_apart_register_the_divorce(counter: Counter) -> None
 
     counter.press(Qt.Key.Key_P, CTRL)
     assert counter.case.status is CaseStatus.ISSUED
-    folder = counter.window.output_dir(counter.case)
+    case = counter.case
     for holder in ("A", "B"):
-        assert number in squeeze(pdf_text(folder / f"divorce-certificate-{holder}.pdf"))
-    assert len(counter.case.printed_forms) == 10
-    assert all((folder / name).exists() for name in counter.case.printed_forms)
+        assert number in squeeze(pdf_text(kept_pdf(case, f"divorce-certificate-{holder}.pdf")))
+    assert len(case.printed_forms) == 10
+    assert all(case.form_file(name) for name in case.printed_forms)
     # The marriage is dissolved in the central store: the 结婚证 is void.
     record = counter.services.central.record_by_certificate(marriage.registration.certificate_no)
     assert record is not None and record.status == "dissolved"
@@ -212,10 +211,9 @@ def test_withdrawal_on_the_last_day_of_the_cooling_off_period(counter: Counter) 
     assert counter.case.status is CaseStatus.REGISTERED
 
     counter.press(Qt.Key.Key_P, CTRL)
-    folder = counter.window.output_dir(counter.case)
-    text = squeeze(pdf_text(folder / "withdrawal-confirmation.pdf"))
+    text = squeeze(pdf_text(kept_pdf(counter.case, "withdrawal-confirmation.pdf")))
     assert WITHDRAWAL_CONFIRMATION_TITLE in text and "存根联" in text and receipt_no(application) in text
-    assert "刘晓燕" in pdf_text(folder / "withdrawal-application.pdf")
+    assert "刘晓燕" in pdf_text(kept_pdf(counter.case, "withdrawal-application.pdf"))
     detail = counter.services.central.divorce_application_by_receipt(receipt_no(application))
     assert detail is not None and detail.record.status == "withdrawn"
     counter.wait_idle()
@@ -272,7 +270,7 @@ def test_registration_at_another_office_is_refused_with_a_pointer(counter: Count
 
     other_office.press(Qt.Key.Key_R, CTRL_SHIFT)
     assert other_office.case.status is CaseStatus.REFUSED
-    notice = squeeze(pdf_text(other_office.window.output_dir(other_office.case) / "refusal-notice.pdf"))
+    notice = squeeze(pdf_text(kept_pdf(other_office.case, "refusal-notice.pdf")))
     assert NOT_REGISTERED_TITLE in notice and "110101" in notice
     detail = counter.services.central.divorce_application_by_receipt(receipt_no(application))
     assert detail is not None and detail.record.status == "pending"  # still open at the accepting office

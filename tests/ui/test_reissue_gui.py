@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from app.domain.case import Business, CaseStatus, Role
 from app.domain.divorce import CertificateKind
 from app.rules.counter_divorce import JOINT_PHOTO
-from tests.ui.conftest import FIRST_VISIT, Counter, pdf_text
+from tests.ui.conftest import FIRST_VISIT, Counter, kept_pdf, pdf_text
 from ui.pages.reissue import REISSUE_REFUSAL_TITLE
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -55,11 +55,11 @@ def test_reissue_of_a_marriage_certificate(counter: Counter) -> None:
 
     counter.press(Qt.Key.Key_P, CTRL)
     assert counter.case.status is CaseStatus.ISSUED
-    folder = counter.window.output_dir(counter.case)
-    certificate = squeeze(pdf_text(folder / "reissued-certificate.pdf"))
+    case = counter.case
+    certificate = squeeze(pdf_text(kept_pdf(case, "reissued-certificate.pdf")))
     assert number in certificate and original in certificate
-    assert "刘晓燕" in squeeze(pdf_text(folder / "reissue-declaration.pdf"))
-    assert number in squeeze(pdf_text(folder / "reissue-review-form.pdf"))
+    assert "刘晓燕" in squeeze(pdf_text(kept_pdf(case, "reissue-declaration.pdf")))
+    assert number in squeeze(pdf_text(kept_pdf(case, "reissue-review-form.pdf")))
 
 
 def test_no_marriage_certificate_is_reissued_after_the_divorce(counter: Counter) -> None:
@@ -84,6 +84,9 @@ def test_no_marriage_certificate_is_reissued_after_the_divorce(counter: Counter)
     counter.press(Qt.Key.Key_R, CTRL_SHIFT)
     assert counter.case.status is CaseStatus.REFUSED
     assert "不能补领结婚证" in page.banner_text
-    notice = squeeze(pdf_text(counter.window.output_dir(counter.case) / "refusal-notice.pdf"))
+    notice = squeeze(pdf_text(kept_pdf(counter.case, "refusal-notice.pdf")))
+    stored = counter.services.store.load_case(counter.case.case_id)  # kept with the refused case, sealed
+    assert stored is not None and stored.form_file("refusal-notice.pdf") == kept_pdf(counter.case, "refusal-notice.pdf")
+    assert not (counter.services.config.data_dir / "output").exists()
     assert REISSUE_REFUSAL_TITLE in notice and "不能补领结婚证" in notice and "李明轩" in notice
     assert counter.case.parties[Role.A].identity.name == "李明轩"

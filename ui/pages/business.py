@@ -40,9 +40,11 @@ from app.rules.counter_divorce import signed_current_text
 from app.rules.model import DivorceDates, Verdict
 from app.rules.results import Consequence, RuleResult, refusal_grounds
 from app.workflow.business import BusinessWorkflow
+from app.workflow.forms import printed_certificates
 from ui.face_check import FaceCheckRow, connect_party_keys
 from ui.print.divorce_forms import MATERIAL_CLASS_ZH
 from ui.print.layout import FormDocument
+from ui.rule_set_aside import SetAsideButton
 from ui.widgets import ImageLabel, RuleList, pixmap_from_png
 
 if TYPE_CHECKING:
@@ -386,6 +388,10 @@ class BusinessPage(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self.rules_box = RulesBox()
+        self.set_aside = SetAsideButton(self.rules_box.rules, main)
+        rules_layout = self.rules_box.layout()
+        assert rules_layout is not None
+        rules_layout.addWidget(self.set_aside)
 
         bottom = QHBoxLayout()
         self.commit_button = QPushButton()
@@ -443,6 +449,7 @@ class BusinessPage(QWidget):
         editable = case.status in (CaseStatus.OPEN, CaseStatus.WAITING_CENTRAL)
         law = self.workflow.applicable_law()
         self.rules_box.show_results(law, results if editable else case.rule_outcomes)
+        self.set_aside.show_case(case)
         self._show_banner(case, verdict, results)
         self._show_outcome(case)
         self.commit_button.setEnabled(editable and case.registration is None)
@@ -506,10 +513,11 @@ class BusinessPage(QWidget):
             return
         text = self.outcome_text(case)
         if case.status is CaseStatus.ISSUED:
-            folder = self.main.output_dir(case)
-            text += "\n" + self.tr("Forms written to {folder}: {forms}").format(
-                folder=folder, forms=", ".join(case.printed_forms)
+            text += "\n" + self.tr("Forms kept with the case (Ctrl+Shift+E exports them): {forms}").format(
+                forms=", ".join(case.printed_forms)
             )
+            if printed_certificates(case):
+                text += "\n" + self.tr("Ctrl+Shift+V voids a misprinted certificate blank and prints it again.")
         elif case.status is CaseStatus.REGISTERED:
             text += "\n" + self.tr("Press Ctrl+P to print the forms and finish.")
         self.outcome.setText(text)

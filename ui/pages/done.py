@@ -41,7 +41,9 @@ class DonePage(CasePage):
         else:
             self.heading.setText(self.tr("Registration complete"))
             number = case.registration.certificate_no if case.registration else "—"
-            self.state.setText(
-                self.tr("Certificate number {number}. Hand one certificate to each party.").format(number=number)
-            )
+            text = self.tr("Certificate number {number}. Hand one certificate to each party.").format(number=number)
+            if case.status is CaseStatus.ISSUED:
+                text += "\n" + self.tr("The printed forms are kept with the case: Ctrl+Shift+E exports them; "
+                                       "Ctrl+Shift+V voids a misprinted certificate blank and prints it again.")
+            self.state.setText(text)
             self.reasons.show_results(case.rule_outcomes)

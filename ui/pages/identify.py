@@ -10,6 +10,7 @@ from app.domain.case import FaceCheck, MarriageCase, MarriageStep, Party, Role
 from app.workflow.marriage import IDENTIFY_RULES
 from ui.face_check import FaceCheckRow, connect_party_keys
 from ui.pages.base import CasePage
+from ui.rule_set_aside import SetAsideButton
 from ui.widgets import ImageLabel, RuleList
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class IdentifyPage(CasePage):
         self.layout_.addWidget(QLabel(self.tr("Checks:")))
         self.rules = RuleList()
         self.layout_.addWidget(self.rules, 1)
+        self.set_aside = SetAsideButton(self.rules, main)
+        self.layout_.addWidget(self.set_aside)
         self.recheck_button = QPushButton(self.tr("Check central registry again (F4)"))
         self.recheck_button.setShortcut("F4")
         self.layout_.addWidget(self.recheck_button)
@@ -101,4 +104,5 @@ class IdentifyPage(CasePage):
         # Only the rules this page decides; later steps' rules would be noise here.
         results = [r for r in self.main.services.workflow.evaluate(case) if r.rule_id in IDENTIFY_RULES]
         self.rules.show_results(results)
+        self.set_aside.show_case(case)
         self.recheck_button.setVisible(any(p.central_active_marriage is None for p in case.parties.values()))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBox
 from app.domain.case import MarriageCase, MarriageStep, Role
 from ui.pages.base import CasePage
 from ui.print.forms import DOCUMENT_CLASS_ZH
+from ui.rule_set_aside import SetAsideButton
 from ui.widgets import ImageLabel, RuleList
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class ReviewPage(CasePage):
         self.layout_.addWidget(self.law)
         self.rules = RuleList()
         self.layout_.addWidget(self.rules, 1)
+        self.set_aside = SetAsideButton(self.rules, main)
+        self.layout_.addWidget(self.set_aside)
 
     def show_case(self, case: MarriageCase) -> None:
         for role, (photo, details, signature) in self.party_boxes.items():
@@ -69,3 +72,4 @@ class ReviewPage(CasePage):
         self.materials.setText(self.tr("Materials: {list}").format(list="、".join(labels) or "—"))
         self.law.setText(self.main.services.workflow.applicable_law())
         self.rules.show_results(self.main.services.workflow.evaluate(case))
+        self.set_aside.show_case(case)

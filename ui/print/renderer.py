@@ -12,7 +12,7 @@ from os import PathLike
 from pathlib import Path
 
 import segno
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -315,6 +315,31 @@ def render(
         painter.end()
 
 
+def pdf_bytes(
+    document: FormDocument,
+    *,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+    include_preprinted: bool = True,
+) -> bytes:
+    """`document` as a PDF (300 dpi, zero margins, bundled font embedded), in memory: a
+    printed form carries personal data and is never written to disk in the clear."""
+    _require_app()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    if not buffer.open(QIODevice.OpenModeFlag.WriteOnly):
+        raise RuntimeError("could not open an in-memory buffer for the PDF")
+    try:
+        writer = QPdfWriter(buffer)
+        writer.setResolution(PDF_DPI)
+        writer.setTitle(document.title)
+        writer.setCreator(PDF_CREATOR)
+        render(document, writer, offset_mm=offset_mm, include_preprinted=include_preprinted)
+        del writer  # the PDF is complete once painting ended; nothing more is written
+    finally:
+        buffer.close()
+    return bytes(data.data())
+
+
 def write_pdf(
     document: FormDocument,
     path: str | PathLike[str],
@@ -322,14 +347,9 @@ def write_pdf(
     offset_mm: tuple[float, float] = (0.0, 0.0),
     include_preprinted: bool = True,
 ) -> Path:
-    """Writes `document` as a PDF (300 dpi, zero margins, bundled font embedded)."""
-    _require_app()
+    """Writes `document` as a PDF file (see pdf_bytes)."""
     out = Path(path)
-    writer = QPdfWriter(str(out))
-    writer.setResolution(PDF_DPI)
-    writer.setTitle(document.title)
-    writer.setCreator(PDF_CREATOR)
-    render(document, writer, offset_mm=offset_mm, include_preprinted=include_preprinted)
+    out.write_bytes(pdf_bytes(document, offset_mm=offset_mm, include_preprinted=include_preprinted))
     return out
 
 
