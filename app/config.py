@@ -35,7 +35,7 @@ from app.resources import resources_dir
 APP_NAME = "marriage-counter"
 ENV_PREFIX = "MARRIAGE_COUNTER_"
 # MARRIAGE_COUNTER_* variables that are not configuration keys (read where they are used).
-NON_CONFIG_ENV = frozenset({"LOG_LEVEL"})
+NON_CONFIG_ENV = frozenset({"LOG_LEVEL", "ADMIN_URL"})  # ADMIN_URL: app.cli_url
 # [office] counter_id: what the central store's counter_key table takes (app.central.keys).
 MAX_COUNTER_ID_LENGTH = 40
 COUNTER_ID_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_COUNTER_ID_LENGTH - 1}}}"

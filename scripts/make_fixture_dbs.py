@@ -393,6 +393,22 @@ def fill_central(db: sqlite3.Connection, rev: int) -> None:
                                        "original_certificate_no": "J110101-2026-000001",
                                        "person_key": PEOPLE["jia"]["key"], "issued_on": date(2026, 6, 2)})
     insert(db, "certificate_serial", {"kind": "BJ", "office_code": OFFICE, "year": 2026, "last_serial": 1})
+    if rev < 5:
+        return
+    # 0004's accounts (its own fixture has none) and 0005's office of a counter role.
+    from app.auth.secrets import hash_secret
+
+    changed = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    for operator_id, name, office, role in (
+        ("wang", "样例登记员", OFFICE, "registrar"),
+        ("zhao", "样例主管", "310104", "supervisor"),
+        ("it-1", "样例管理员", OFFICE, "admin"),
+    ):
+        insert(db, "operator", {"operator_id": operator_id, "name": name, "office_code": office, "role": role,
+                                "training_valid_until": date(2027, 6, 30), "active": 1,
+                                "secret_hash": hash_secret(f"{operator_id}-fixture-secret"),
+                                "updated_at": changed}, utc=("updated_at",))
+    insert(db, "counter_office_role", {"role_name": "mc_counter_110101", "office_code": OFFICE})
 
 
 FILLERS: dict[str, Callable[[sqlite3.Connection, int], None]] = {"local": fill_local, "central": fill_central}

@@ -7,6 +7,12 @@ credentials go to the main window (`submitted`), which checks them on the worker
 through app.auth (a scrypt hash takes a tenth of a second) and answers with
 `show_error` or by closing the dialog.
 
+Windows outside the main window that show a case or take input for it (the pen
+signature pad, a parentless window on the second screen) are not behind the main
+window's lock: they register with `conceal_while_locked`, and the dialog hides them
+while it is up (a login, the idle lock, after a logout) and shows them again after a
+login. The main window hides its own docks and dialogs itself.
+
 `IdleWatch` sees every key press, click, wheel turn and pen touch in the application
 (an event filter) and says `idle` once no input came for the configured time; the
 main window then locks the counter. The clock is injectable (tests).
@@ -16,10 +22,12 @@ from __future__ import annotations
 
 import enum
 import time
+import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,6 +39,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.model import Operator, OperatorRole
+
+if TYPE_CHECKING:
+    from ui.qa_console import UsbKeyControl
 
 FAILED_COLOR = "#b00020"
 
@@ -57,11 +68,30 @@ def role_text(role: OperatorRole) -> str:
     return names.get(role, role.value)
 
 
+class Concealable(Protocol):
+    def conceal(self) -> None:
+        """Hide now (the counter locks); keep any work in progress."""
+
+    def reveal(self) -> None:
+        """Show again what `conceal` hid (an operator logged in)."""
+
+
+# Weak: a device closed and dropped leaves the set by itself.
+_CONCEALED_WHILE_LOCKED: weakref.WeakSet[Concealable] = weakref.WeakSet()
+
+
+def conceal_while_locked(item: Concealable) -> None:
+    """`item` is hidden whenever a login dialog is up (see the module text)."""
+    _CONCEALED_WHILE_LOCKED.add(item)
+
+
 class LoginDialog(QDialog):
     submitted = Signal(str, str, str)  # operator id, secret, second factor PIN ("" when none)
     quit_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, second_factor: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, second_factor: bool = False, qa: object = None) -> None:
+        """`qa`: the QA console's script (ui.qa_console.QaScript) of a simulated counter;
+        None = the parent window's `qa` (MainWindow has it; None on a real counter)."""
         super().__init__(parent)
         self.mode = LoginMode.LOGIN
         self.setWindowTitle(self.tr("Log in to the counter"))
@@ -86,12 +116,16 @@ class LoginDialog(QDialog):
         self.pin_label.setVisible(second_factor)
         self.second_factor = second_factor
         layout.addLayout(form)
+        self.usb_key_control = self._usb_key_control(qa if qa is not None else getattr(parent, "qa", None))
+        if self.usb_key_control is not None:
+            layout.addWidget(self.usb_key_control)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(self.submit)
         # Closing the program is always possible (nothing is lost: the case is saved);
         # the dialog itself cannot be dismissed to reach the counter.
         self.quit_button = self.buttons.addButton(self.tr("Quit the program"), QDialogButtonBox.ButtonRole.ActionRole)
-        self.quit_button.clicked.connect(self.quit_requested)
+        self.quit_button.clicked.connect(self._quit)
+        self._quitting = False
         layout.addWidget(self.buttons)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
@@ -100,6 +134,28 @@ class LoginDialog(QDialog):
         for field in (self.operator_id, self.secret, self.pin):
             field.returnPressed.connect(self.submit)
         self._may_close = False
+
+    def _usb_key_control(self, qa: object) -> UsbKeyControl | None:
+        """On a counter whose USB keys are simulated, QA plugs them here: the QA console
+        is behind this window-modal dialog (and hidden with the case) while it is up."""
+        from ui.qa_console import QaScript, UsbKeyControl
+
+        if not self.second_factor or not isinstance(qa, QaScript) or not qa.has_usb_keys:
+            return None
+        control = UsbKeyControl(qa, self)
+        control.setToolTip(self.tr("QA: simulated USB keys (this counter's devices are simulated)"))
+        control.changed.connect(lambda problem: self.hint.setText(problem) if problem else None)
+        return control
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Before anything else: a signer at the pen pad must not go on behind the lock.
+        for item in list(_CONCEALED_WHILE_LOCKED):
+            item.conceal()
+        super().showEvent(event)
+
+    def _quit(self) -> None:
+        self._quitting = True  # finish() then shows nothing again: the program closes
+        self.quit_requested.emit()
 
     def set_mode(self, mode: LoginMode, operator: Operator | None = None) -> None:
         """LOGIN: any operator; UNLOCK: the locked `operator` is suggested, another may
@@ -159,6 +215,10 @@ class LoginDialog(QDialog):
         self._may_close = True
         self.accept()
         self._may_close = False
+        if not self._quitting:
+            for item in list(_CONCEALED_WHILE_LOCKED):
+                item.reveal()
+        self._quitting = False
 
     def reject(self) -> None:
         """Esc does not dismiss a login: the counter stays locked."""

@@ -24,6 +24,12 @@ Each sample keeps position, pressure, tilt and time:
 in a dock or dialog the caller gives, non-modal, and `capture_signature` returns a
 Future completed on the GUI thread when the signer presses Done, or failed with
 `SignatureCancelledError` when they cancel or the host is closed.
+
+The counter's lock (ui.login) hides the host while the login dialog is up and shows it
+again after a login (`conceal` / `reveal`): a signature in progress is kept, ink and
+all, not cancelled (hiding is not closing, so the host's close watcher stays quiet), so
+the signer goes on where they stopped once the registrar is back. A request that
+arrives while locked waits hidden until then.
 """
 
 from __future__ import annotations
@@ -56,12 +62,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from devices.errors import DeviceBusyError, SignatureCancelledError
 from devices.signature_pad.base import SignaturePad
 from devices.signature_pad.sim import render_signature
 from devices.signature_pad.types import PenPoint, SignatureCapture
 from devices.status import DeviceState
+from ui.login import conceal_while_locked
 
 MIN_POINTS = 10  # fewer samples than this is a dot or a slip, not a signature
 FALLBACK_DPI = 96.0
@@ -373,10 +381,33 @@ class QtPenSignaturePad(SignaturePad):
         self.widget.submitted.connect(self._on_done)
         self.widget.cancelled.connect(self._on_cancel)
         self._pending: Future[SignatureCapture] | None = None
+        self.concealed = False  # hidden by the counter's lock
+        conceal_while_locked(self)
 
     @property
     def pending(self) -> bool:
         return self._pending is not None
+
+    def conceal(self) -> None:
+        """The counter locks: the host is hidden; a pending signature stays pending."""
+        if not isValid(self.host):  # the window is gone (the device was closed)
+            return
+        self.concealed = True
+        self.host.hide()
+
+    def reveal(self) -> None:
+        """An operator logged in: the host comes back if a signature is pending."""
+        if not self.concealed or not isValid(self.host):
+            return
+        self.concealed = False
+        if self._pending is not None:
+            self._show_host()
+
+    def _show_host(self) -> None:
+        self.host.show()
+        self.host.raise_()
+        self.host.activateWindow()
+        self.widget.writing_area.setFocus()
 
     def capture_signature(self, signer: str, document_text: str) -> Future[SignatureCapture]:
         future: Future[SignatureCapture] = Future()
@@ -397,10 +428,8 @@ class QtPenSignaturePad(SignaturePad):
         self._pending = future
         self._set_status(DeviceState.BUSY, "capture_signature")
         self.widget.set_request(signer, document_text)
-        self.host.show()
-        self.host.raise_()
-        self.host.activateWindow()
-        self.widget.writing_area.setFocus()
+        if not self.concealed:  # else shown once an operator logged in
+            self._show_host()
 
     def _finish(self) -> Future[SignatureCapture] | None:
         future, self._pending = self._pending, None

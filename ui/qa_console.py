@@ -9,6 +9,12 @@ The simulated signature pad has no manual mode (devices/signature_pad/sim.py sig
 itself, as the person the counter names, after its `sign_delay_s`): "have a party
 sign" therefore starts the capture for that party on the open case, as F7/F8 do, and
 the pad signs as that party. A party refusing to sign is the `cancelled` fault.
+
+The operators' simulated USB keys (`[auth] second_factor = "sim:…"`, app.auth.second_factor)
+are not a device kind, but QA plugs them like one: `insert_usb_key` / `remove_usb_key`,
+and a box in the dock. The dock is behind the login dialog while the counter is locked
+(window-modal, and hidden with the case), so the login dialog offers the same two
+actions on such a counter (`UsbKeyControl`, ui.login).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -37,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth.second_factor import SimSecondFactor
 from app.bootstrap import CounterServices
 from app.domain.case import DeviceMode, Role
 from app.workflow.clock import FixedClock, OffsetClock
@@ -74,6 +82,12 @@ class QaPerson:
 class QaDocument:
     id: str
     document_class: str
+
+
+@dataclass(frozen=True, slots=True)
+class QaUsbKey:
+    serial: str
+    operator_id: str  # the operator it is issued to
 
 
 class QaScript:
@@ -168,6 +182,37 @@ class QaScript:
         if self.gui is None:
             raise QaError("signing needs the counter's window")
         self.gui.sign_party(Role(role))
+
+    # Second factor: the operators' simulated USB keys ----------------------------------------
+
+    def _usb_port(self) -> SimSecondFactor:
+        factor = self.services.auth.second_factor
+        if not isinstance(factor, SimSecondFactor):
+            raise QaError('no simulated USB keys here: [auth] second_factor is not "sim:…"')
+        return factor
+
+    @property
+    def has_usb_keys(self) -> bool:
+        """Whether this counter's second factor is simulated (QA can plug keys)."""
+        return isinstance(self.services.auth.second_factor, SimSecondFactor)
+
+    def usb_keys(self) -> list[QaUsbKey]:
+        """The scenario's simulated keys (none when the second factor is not simulated)."""
+        if not self.has_usb_keys:
+            return []
+        return [QaUsbKey(token.serial, token.operator_id) for token in self._usb_port().tokens.values()]
+
+    def insert_usb_key(self, serial: str) -> None:
+        """This key is now in the port (another one there is pulled first)."""
+        self._usb_port().insert(serial)
+
+    def remove_usb_key(self) -> None:
+        """The port is empty: a login, unlock or approval needing the key fails (AUTH-005)."""
+        self._usb_port().insert(None)
+
+    @property
+    def usb_key_inserted(self) -> str | None:
+        return self._usb_port().inserted if self.has_usb_keys else None
 
     # Faults and hot-plug --------------------------------------------------------------------
 
@@ -284,6 +329,13 @@ class QaConsoleDock(QDockWidget):
             layout.addWidget(self._camera_box())
         if "signature_pad" in kinds:
             layout.addWidget(self._pad_box())
+        self.usb_keys: UsbKeyControl | None = None
+        if script.has_usb_keys:
+            box = QGroupBox(self.tr("USB key (second factor)"))
+            self.usb_keys = UsbKeyControl(script, box)
+            self.usb_keys.changed.connect(self._usb_key_changed)
+            QVBoxLayout(box).addWidget(self.usb_keys)
+            layout.addWidget(box)
         layout.addWidget(self._faults_box(kinds))
         layout.addWidget(self._central_box())
         layout.addWidget(self._clock_box())
@@ -447,6 +499,10 @@ class QaConsoleDock(QDockWidget):
             self.message.setStyleSheet("")
         self.refresh()
 
+    def _usb_key_changed(self, problem: str) -> None:
+        self.message.setText(self.tr("Not done: {reason}").format(reason=problem) if problem else "")
+        self.message.setStyleSheet("color: #b00020;" if problem else "")
+
     def _present_card(self) -> None:
         item = self.people.currentItem()
         if item is None:
@@ -487,6 +543,8 @@ class QaConsoleDock(QDockWidget):
             document = script.document_under_camera
             self.document_label.setText(
                 self.tr("Under the camera: {document}").format(document=document or self.tr("nothing chosen")))
+        if self.usb_keys is not None:
+            self.usb_keys.refresh()
         for kind, button in self.plug_buttons.items():
             connected = script.is_connected(kind)
             button.setChecked(not connected)
@@ -496,6 +554,64 @@ class QaConsoleDock(QDockWidget):
     def refresh_clock(self) -> None:
         now = self.script.now()
         self.clock_label.setText(self.tr("Simulated date: {date}").format(date=f"{now:%Y-%m-%d %H:%M}"))
+
+
+class UsbKeyControl(QWidget):
+    """Pick a simulated USB key, insert it into the port or pull it, and see which one
+    is in: in the QA console and in the login dialog of a counter whose second factor is
+    simulated. `changed` carries "" or the reason an action was not done."""
+
+    changed = Signal(str)
+
+    def __init__(self, script: QaScript, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.script = script
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.keys = QComboBox()
+        for key in script.usb_keys():
+            self.keys.addItem(self.tr("{serial} (issued to {operator})").format(
+                serial=key.serial, operator=key.operator_id), key.serial)
+        row.addWidget(self.keys, 1)
+        self.insert_button = QPushButton(self.tr("Insert USB key"))
+        self.insert_button.clicked.connect(self._insert)
+        self.remove_button = QPushButton(self.tr("Pull USB key"))
+        self.remove_button.clicked.connect(lambda: self._do(self.script.remove_usb_key))
+        row.addWidget(self.insert_button)
+        row.addWidget(self.remove_button)
+        column.addLayout(row)
+        self.state_label = QLabel()
+        column.addWidget(self.state_label)
+        self.refresh()
+
+    def _insert(self) -> None:
+        serial = self.keys.currentData()
+        if serial is None:
+            self.changed.emit(self.tr("the scenario has no simulated USB keys"))
+            return
+        self._do(lambda: self.script.insert_usb_key(str(serial)))
+
+    def _do(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except (QaError, ValueError) as error:
+            log.warning("QA action failed: %s", error)
+            self.changed.emit(str(error))
+        else:
+            self.changed.emit("")
+        self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.refresh()  # the key may have been changed from the other control (console / login)
+        super().showEvent(event)
+
+    def refresh(self) -> None:
+        inserted = self.script.usb_key_inserted
+        self.state_label.setText(self.tr("In the port: {key}").format(key=inserted or self.tr("no key")))
+        index = self.keys.findData(inserted) if inserted else -1
+        if index >= 0:
+            self.keys.setCurrentIndex(index)
 
 
 def toggle(dock: QDockWidget) -> None:

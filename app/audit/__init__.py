@@ -27,6 +27,8 @@ class AuditAction(enum.StrEnum):
     COMMIT = "commit"  # a registration / application / withdrawal / reissue sent centrally
     APPROVAL = "approval"  # a supervisor's approval (face check set aside, ...)
     DENIED = "denied"  # an action the operator's role or training does not allow
+    KEYS_MOVED = "keys_moved"  # IT moved the counter's keys to another key store (security rewrap)
+    RE_ANCHOR = "re_anchor"  # IT replaced the central store's head of this chain (audit re-anchor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +48,13 @@ class AuditSink(Protocol):
 class NullAuditSink:
     def record(self, event: AuditEvent) -> None:
         return None
+
+
+def os_account() -> str:
+    """Who runs an IT command, for its audit record when no operator is named."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (a service without one)
+        return "unknown"

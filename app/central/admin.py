@@ -31,8 +31,9 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from app.central.models import CentralBase, CentralSettingRow
+from app.central.models import CentralBase, CentralSettingRow, CounterOfficeRoleRow
 from app.central.store import MIGRATIONS_DIR, VERSION_TABLE, schema_head
+from app.central.types import check_office_code
 from app.errors import AppError, CentralUnavailableError
 from app.store.engine import (
     DEFAULT_STATEMENT_TIMEOUT_MS,
@@ -71,13 +72,15 @@ COUNTER_GRANTS: dict[str, tuple[str, ...]] = {
     "divorce_completion": ("SELECT", "INSERT"),
     "archive_file": ("SELECT (reg_uuid, name, office_code, sha256, size, stored_at)", "INSERT"),
     # Accounts are managed by IT (admin role); counters read them for the offline cache.
+    # A role of one office (counter_office_role, `init --office`) sees only its office's
+    # accounts and the administrators' (row-level security, migration 0005).
     "operator": ("SELECT",),
+    "counter_office_role": ("SELECT",),  # the policy on `operator` reads it as the counter
     # A counter registers its own key once (IT revokes); the store verifies archives with it.
     "counter_key": ("SELECT", "INSERT"),
-    # A counter moves its own audit head (#10). The head must continue the stored one,
-    # but that check is the client's (app.central.audit_heads: a conditional UPDATE):
-    # raw SQL under this role can still move a head, even backwards. A server-side
-    # trigger doing the same check is future work (it needs a migration).
+    # A counter moves its own audit head (#10). On PostgreSQL a trigger (migration 0005)
+    # lets it move only forward; that the new head continues the stored one is the
+    # client's check (app.central.audit_heads), which needs the counter's HMAC key.
     "audit_head": ("SELECT", "INSERT", "UPDATE (seq, head_hash, shipped_at)"),
 }
 
@@ -96,22 +99,35 @@ class CentralAdminError(AppError):
 
 
 def init_central(
-    admin_url: str, *, counter_role: str = DEFAULT_COUNTER_ROLE, counter_password: str | None = None
+    admin_url: str,
+    *,
+    counter_role: str = DEFAULT_COUNTER_ROLE,
+    counter_password: str | None = None,
+    office_code: str | None = None,
 ) -> list[str]:
     """Migrates the central schema to the newest revision, then on PostgreSQL creates or
     updates the counter role (LOGIN; password only when given, stored as a SCRAM verifier
     computed here so the clear password never reaches the server's logs) and grants it
-    exactly COUNTER_GRANTS. Idempotent. Returns what was done, one line each.
+    exactly COUNTER_GRANTS. With `office_code` the role becomes that office's
+    (counter_office_role): it reads only that office's operator accounts and the
+    administrators'. Idempotent. Returns what was done, one line each.
 
     Raises CentralUnavailableError (cannot connect) or CentralAdminError.
     """
     if not _ROLE_NAME.match(counter_role):
         raise CentralAdminError(detail=f"counter role {counter_role!r}: use lower-case letters, digits and _")
+    if office_code is not None:
+        try:
+            check_office_code(office_code)
+        except ValueError as error:
+            raise CentralAdminError(detail=f"--office: {error}") from error
     with _admin_engine(admin_url) as engine:
         lines = _migrate(engine)
         if engine.dialect.name == "sqlite":
             if counter_password is not None:
                 lines.append("SQLite: --counter-password ignored")
+            if office_code is not None:
+                lines.append("SQLite: --office ignored (no roles)")
             lines.append("SQLite: database roles do not apply; protect the file with file-system permissions")
             return lines
         if not isinstance(engine.dialect, PGDialect):
@@ -120,6 +136,8 @@ def init_central(
         with _admin_guard("set up roles"), engine.begin() as conn:
             lines += _ensure_counter_role(conn, counter_role, counter_password)
             lines += _grant_counter(conn, counter_role)
+            if office_code is not None:
+                lines += _set_office(conn, counter_role, office_code)
             upsert = dialect_insert(conn, CentralSettingRow).values(key=COUNTER_ROLE_SETTING, value=counter_role)
             conn.execute(
                 upsert.on_conflict_do_update(index_elements=[CentralSettingRow.key], set_={"value": counter_role})
@@ -141,8 +159,12 @@ def migrate_central(url: str) -> list[str]:
                 role = conn.execute(
                     select(CentralSettingRow.value).where(CentralSettingRow.key == COUNTER_ROLE_SETTING)
                 ).scalar()
-                if role is not None and _role_exists(conn, role):
-                    lines += _grant_counter(conn, role)
+                # Every office's own role too (`init --office`), not only the last one set up.
+                roles = {role} if role is not None else set()
+                roles.update(conn.execute(select(CounterOfficeRoleRow.role_name)).scalars())
+                for each in sorted(roles):
+                    if _role_exists(conn, each):
+                        lines += _grant_counter(conn, each)
     for line in lines:
         log.info("central migrate: %s", line)
     return lines
@@ -266,6 +288,17 @@ def _password_verifier(conn: Connection, role: str, password: str) -> str:
     if not re.fullmatch(r"SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+", verifier):
         raise CentralAdminError(detail="unexpected password verifier format")
     return verifier
+
+
+def _set_office(conn: Connection, role: str, office_code: str) -> list[str]:
+    upsert = dialect_insert(conn, CounterOfficeRoleRow).values(role_name=role, office_code=office_code)
+    conn.execute(
+        upsert.on_conflict_do_update(index_elements=[CounterOfficeRoleRow.role_name], set_={"office_code": office_code})
+    )
+    return [
+        f"counter role {role}: office {office_code}; it reads only that office's operator accounts and the IT "
+        "administrators' (set [central] url of that office's counters to this role)"
+    ]
 
 
 def _grant_counter(conn: Connection, role: str) -> list[str]:

@@ -13,9 +13,12 @@ else is AuditHeadRefusedError (AUD-003): the counter's log was cut short or rewr
 under it), and the stored head is left as it was for `audit verify` to compare with.
 
 The counter role may insert the row and update these three columns
-(app.central.admin.COUNTER_GRANTS): the continuity check is this module's, i.e. the
-client's; raw SQL under the counter role can still move a head. A server-side trigger
-doing the same check is future work (it needs a migration).
+(app.central.admin.COUNTER_GRANTS). On PostgreSQL a trigger (migration 0005) refuses,
+for every role but the admin, an update that moves a head back or changes the hash at
+the same number, whatever SQL the counter sends. That a new head continues the old one
+can only be checked with the counter's HMAC key: that check is this module's, i.e. the
+client's, and raw SQL under the counter role could still move a head forward to a
+record that does not exist (`audit verify` on the counter then reports it).
 """
 
 from __future__ import annotations
@@ -108,6 +111,50 @@ def store_audit_head(
         detail = f"its record at seq {stored.seq} is another record than the one the central store received"
         stored_seq = stored.seq
     raise AuditHeadRefusedError(counter_id=counter_id, detail=detail, seq=seq, stored_seq=stored_seq)
+
+
+def replace_audit_head(
+    conn: Connection,
+    counter_id: str,
+    seq: int,
+    head_hash: str,
+    now: datetime,
+    *,
+    replaced: tuple[int, str] | None,
+) -> None:
+    """Re-anchoring (`marriage-counter audit re-anchor`, IT after an AUD-003 incident):
+    the stored head becomes (seq, head_hash) whether or not it continues the stored one,
+    but only if the stored head is still `replaced` (None: there is none), the one IT
+    looked at: a head shipped meanwhile fails it (AUD-003, run the command again)
+    instead of being overwritten unseen."""
+    check_audit_head(counter_id, seq, head_hash)
+    shipped_at = now.astimezone(UTC)
+    if replaced is None:
+        conn.execute(
+            dialect_insert(conn, AuditHeadRow)
+            .values(counter_id=counter_id, seq=seq, head_hash=head_hash, shipped_at=shipped_at)
+            .on_conflict_do_nothing(index_elements=[AuditHeadRow.counter_id])
+        )
+    else:
+        conn.execute(
+            update(AuditHeadRow)
+            .where(
+                AuditHeadRow.counter_id == counter_id,
+                AuditHeadRow.seq == replaced[0],
+                AuditHeadRow.head_hash == replaced[1],
+            )
+            .values(seq=seq, head_hash=head_hash, shipped_at=shipped_at)
+        )
+    stored = conn.execute(
+        select(AuditHeadRow.seq, AuditHeadRow.head_hash).where(AuditHeadRow.counter_id == counter_id)
+    ).one_or_none()
+    if stored is not None and (stored.seq, stored.head_hash) == (seq, head_hash):
+        return
+    raise AuditHeadRefusedError(
+        counter_id=counter_id, seq=seq, stored_seq=stored.seq if stored is not None else 0,
+        detail="the central head changed while it was being re-anchored; nothing was replaced, run the "
+        "command again",
+    )
 
 
 def read_audit_head(conn: Connection, counter_id: str) -> AuditHeadRecord | None:

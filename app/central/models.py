@@ -338,3 +338,13 @@ class AuditHeadRow(CentralBase):
     seq: Mapped[int] = mapped_column(Integer)
     head_hash: Mapped[str] = mapped_column(String(64))
     shipped_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CounterOfficeRoleRow(CentralBase):
+    """The office a counter login role belongs to (PostgreSQL): such a role reads only
+    its office's operator accounts and the administrators' (row-level security, 0005)."""
+
+    __tablename__ = "counter_office_role"
+
+    role_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(6))

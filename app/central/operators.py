@@ -4,6 +4,9 @@
 A counter caches the active accounts of its own office plus the active IT
 administrators, never the whole country's: a stolen counter PC gives away as few
 secret hashes as possible (each is a slow salted scrypt hash anyway, app.auth.secrets).
+That filter is the client's; on PostgreSQL a counter role of one office (`central init
+--office`, migration 0005) cannot read other offices' accounts at all (row-level
+security on `operator`), whatever it asks for.
 """
 
 from __future__ import annotations

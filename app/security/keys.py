@@ -17,6 +17,15 @@ first use and the same ever after. Two backends, chosen by `[security] key_store
   `marriage-counter/<hash of data_dir>`, so two data directories on one PC (a test
   counter beside the real one) never share keys. Headless Linux has no keyring
   backend: that is SEC-001, never a silent fallback to a weaker store.
+
+Moving a counter from one store to the other (`marriage-counter security rewrap`,
+app.security.rewrap) copies the keys, re-wraps the local store's data key under a new
+key-encryption key in the new store, and then retires the old store: a note (`MOVED`
+file in the key folder, or the keyring entry "moved") saying where the keys went is
+written before the old keys are deleted. A retired store gives no key and makes none
+(SEC-010, naming the new store): a counter still configured for it stops with that
+message instead of silently creating fresh keys that would break the audit chain and
+leave the archive signing key unregistered.
 """
 
 from __future__ import annotations
@@ -31,12 +40,23 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from app.security.errors import KeyFileRefusedError, KeyStoreUnavailableError
+from app.security.errors import KeyFileRefusedError, KeyStoreMovedError, KeyStoreUnavailableError
 
 if TYPE_CHECKING:
     from app.config import Config
 
 KEY_BYTES: Final = 32
+# Every key a counter keeps (the modules that use them name them too; a test keeps both
+# in step): what a move to another key store copies. A keyring cannot list its entries.
+COUNTER_KEY_NAMES: Final = (
+    "local-store",  # app.store.protection: the local store's key-encryption key
+    "audit-hmac",  # app.audit.trail
+    "archive-signing",  # app.archive.signing: the Ed25519 seed
+    "auth-lockout",  # app.bootstrap: the lockout entries' HMAC key
+    "central-store",  # app.central.embedded: the embedded central store's SQLCipher key
+)
+MOVED_FILE: Final = "MOVED"  # the note of a retired file key store
+MOVED_ENTRY: Final = "moved"  # the note of a retired keyring service
 KEYRING_SERVICE_PREFIX: Final = "marriage-counter/"
 # keyring backends that keep secrets in plain or weakly protected files: a key there
 # is no better than a key file, and worse, nobody checks its permissions.
@@ -78,11 +98,13 @@ class FileKeyStore:
 
     def exists(self, name: str) -> bool:
         _check_name(name)
+        self._refuse_if_moved()
         path = self.directory / f"{name}.key"
         return path.exists() or path.is_symlink()
 
     def secret(self, name: str) -> bytes:
         _check_name(name)
+        self._refuse_if_moved()
         path = self.directory / f"{name}.key"
         if path.exists() or path.is_symlink():
             return self._read(path)
@@ -104,6 +126,83 @@ class FileKeyStore:
             os.fsync(handle.fileno())
         return data
 
+    # --- moving the keys to another store (app.security.rewrap) ----------------------
+
+    def moved_note(self) -> str | None:
+        """Where the keys went when this store was retired (None: it is in use)."""
+        try:
+            return (self.directory / MOVED_FILE).read_text(encoding="utf-8").strip() or "moved"
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            return f"the note {self.directory / MOVED_FILE} cannot be read: {error}"
+
+    def _refuse_if_moved(self) -> None:
+        note = self.moved_note()
+        if note is not None:
+            raise KeyStoreMovedError(key_store=self.location, note=note)
+
+    def mark_moved(self, note: str) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_file(self.directory / MOVED_FILE, note.encode("utf-8") + b"\n", mode=0o644)
+
+    def clear_moved(self) -> None:
+        (self.directory / MOVED_FILE).unlink(missing_ok=True)
+        _fsync_directory(self.directory)
+
+    def names(self) -> set[str]:
+        """The keys this folder holds (without opening any)."""
+        if not self.directory.is_dir():
+            return set()
+        return {path.stem for path in self.directory.glob("*.key") if path.stem.replace("-", "").isalnum()}
+
+    def load(self, name: str) -> bytes | None:
+        """The key `name` as it is (checked like `secret`), or None; never creates one and
+        works on a retired store too."""
+        _check_name(name)
+        path = self.directory / f"{name}.key"
+        return self._read(path) if path.exists() or path.is_symlink() else None
+
+    def put(self, name: str, data: bytes) -> None:
+        """Stores a key copied from another store. A key of that name already here must be
+        the same bytes (a move run again); another key is never overwritten."""
+        _check_name(name)
+        if len(data) != KEY_BYTES:
+            raise ValueError(f"a key is {KEY_BYTES} bytes")
+        present = self.load(name)
+        if present is not None:
+            if present != data:
+                raise KeyFileRefusedError(
+                    key=str(self.directory / f"{name}.key"),
+                    reason="another key of that name is there already; it is not overwritten",
+                )
+            return
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_file(self.directory / f"{name}.key", data, mode=0o600)
+        except OSError as error:
+            raise KeyStoreUnavailableError(key_store=self.location, detail=error.strerror or str(error)) from error
+
+    def delete(self, name: str) -> None:
+        """Removes a key (moved elsewhere), overwritten first: a copy of the data folder
+        taken later must not hold it. (On an SSD or a journalling file system the old
+        blocks may survive; the key is still retired for the program.)"""
+        _check_name(name)
+        path = self.directory / f"{name}.key"
+        if path.is_symlink():  # never write through a link: it is only removed
+            path.unlink()
+            _fsync_directory(self.directory)
+            return
+        try:
+            with path.open("r+b") as handle:
+                handle.write(b"\0" * max(KEY_BYTES, path.stat().st_size))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except FileNotFoundError:
+            return
+        path.unlink(missing_ok=True)
+        _fsync_directory(self.directory)
+
     def _read(self, path: Path) -> bytes:
         try:
             info = path.lstat()
@@ -119,6 +218,29 @@ class FileKeyStore:
                 key=str(path), reason=f"it holds {len(data)} bytes instead of {KEY_BYTES}: damaged or not a key"
             )
         return data
+
+
+def _write_file(path: Path, data: bytes, *, mode: int) -> None:
+    """Writes a file whole or not at all: a temporary file, fsynced, renamed into place."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    if os.name == "nt" or not directory.is_dir():  # directories cannot be opened there
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _check_private(path: Path, info: os.stat_result) -> None:
@@ -162,6 +284,7 @@ class KeyringKeyStore:
         with self._lock:
             if name in self._cache:
                 return True
+        self._refuse_if_moved()
         try:
             return self._keyring().get_password(self.service, name) is not None
         except KeyStoreUnavailableError:
@@ -197,7 +320,80 @@ class KeyringKeyStore:
             )
         return backend
 
+    # --- moving the keys to another store (app.security.rewrap) ----------------------
+
+    def _get(self, name: str) -> str | None:
+        try:
+            stored = self._keyring().get_password(self.service, name)
+        except KeyStoreUnavailableError:
+            raise
+        except Exception as error:  # as in _load_or_create
+            detail = f"{type(error).__name__}: {error}"
+            raise KeyStoreUnavailableError(key_store=self.location, detail=detail) from error
+        return stored if isinstance(stored, str) else None
+
+    def _set(self, name: str, value: str | None) -> None:
+        backend = self._keyring()
+        try:
+            if value is not None:
+                backend.set_password(self.service, name, value)
+            elif backend.get_password(self.service, name) is not None:
+                backend.delete_password(self.service, name)
+        except Exception as error:  # as in _load_or_create
+            detail = f"{type(error).__name__}: {error}"
+            raise KeyStoreUnavailableError(key_store=self.location, detail=detail) from error
+
+    def moved_note(self) -> str | None:
+        """Where the keys went when this store was retired (None: it is in use)."""
+        note = self._get(MOVED_ENTRY)
+        return None if note is None else note.strip() or "moved"
+
+    def _refuse_if_moved(self) -> None:
+        note = self.moved_note()
+        if note is not None:
+            raise KeyStoreMovedError(key_store=self.location, note=note)
+
+    def mark_moved(self, note: str) -> None:
+        self._set(MOVED_ENTRY, note)
+
+    def clear_moved(self) -> None:
+        self._set(MOVED_ENTRY, None)
+
+    def names(self) -> set[str]:
+        """The counter's keys this service holds (a keyring cannot list its entries)."""
+        return {name for name in COUNTER_KEY_NAMES if self._get(name) is not None}
+
+    def load(self, name: str) -> bytes | None:
+        """The key `name` as it is, or None; never creates one, works on a retired store."""
+        _check_name(name)
+        stored = self._get(name)
+        return None if stored is None else self._decode(name, stored)
+
+    def put(self, name: str, data: bytes) -> None:
+        """Stores a key copied from another store; never overwrites another key."""
+        _check_name(name)
+        if len(data) != KEY_BYTES:
+            raise ValueError(f"a key is {KEY_BYTES} bytes")
+        present = self.load(name)
+        if present is not None:
+            if present != data:
+                raise KeyFileRefusedError(
+                    key=f"{self.service}/{name}", reason="another key of that name is there already; it is not "
+                    "overwritten"
+                )
+            return
+        self._set(name, base64.b64encode(data).decode("ascii"))
+        if self.load(name) != data:
+            raise KeyStoreUnavailableError(key_store=self.location, detail=f"{name} did not read back as written")
+
+    def delete(self, name: str) -> None:
+        _check_name(name)
+        with self._lock:
+            self._cache.pop(name, None)
+        self._set(name, None)
+
     def _load_or_create(self, name: str) -> bytes:
+        self._refuse_if_moved()
         backend = self._keyring()
         try:
             stored = backend.get_password(self.service, name)
@@ -210,9 +406,12 @@ class KeyringKeyStore:
             raise KeyStoreUnavailableError(
                 key_store=self.location, detail=f"{type(error).__name__}: {error}"
             ) from error
-        key = f"{self.service}/{name}"
         if not isinstance(stored, str):
             raise KeyStoreUnavailableError(key_store=self.location, detail=f"{name} could not be stored")
+        return self._decode(name, stored)
+
+    def _decode(self, name: str, stored: str) -> bytes:
+        key = f"{self.service}/{name}"
         try:
             data = base64.b64decode(stored.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError) as error:

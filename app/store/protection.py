@@ -412,6 +412,93 @@ def rewrap_data_keys(conn: Connection, old: StoreProtection, new: StoreProtectio
     return len(keys)
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseRewrap:
+    """What `rewrap_database` found and did."""
+
+    data_keys: int  # wrapped data keys in the store (0: no store, or not encrypted)
+    rewrapped: int  # re-wrapped just now; the others were under the new KEK already (a re-run)
+
+
+def rewrap_database(
+    url: str, old_kek: bytes | None, new_kek: bytes, *, old_label: str, new_label: str
+) -> DatabaseRewrap:
+    """Re-wraps the data keys of the local store at `url` from `old_kek` to `new_kek` in
+    one write transaction (`marriage-counter security rewrap`, app.security.rewrap), and
+    proves before the commit, and again on a fresh connection after it, that every data
+    key unwraps under `new_kek` to the very bytes it had: the sealed values are not
+    touched, so that is what keeps them readable. Keys already under `new_kek` are left
+    as they are, so an interrupted move can be run again (`old_kek` may then be gone:
+    None). SEC-003 when neither key opens a data key; nothing is changed then. A store
+    file that does not exist is not created."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.store.engine import describe_db_error, make_engine, read_transaction
+
+    parsed = make_url(url)
+    database = parsed.database or ""
+    is_file = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if is_file and not Path(database).expanduser().exists():
+        return DatabaseRewrap(0, 0)
+    new_check = key_check_value(new_kek)
+    old_check = key_check_value(old_kek) if old_kek is not None else None
+    label = database or url
+    try:
+        engine = make_engine(url)
+    except (SQLAlchemyError, OSError) as error:
+        raise LocalStoreError(detail=f"{label}: {describe_db_error(error)}") from error
+    try:
+        with engine.begin() as conn:  # BEGIN IMMEDIATE: a counter process writes after or before
+            keys = stored_keys(conn)
+            data_keys: dict[int, bytes] = {}
+            rewrapped = 0
+            for stored in keys:
+                label_bytes = _wrap_label(stored.key_id)
+                if stored.kek_check == new_check:
+                    data_keys[stored.key_id] = _unwrap_or_fail(new_kek, stored, label)
+                    continue
+                if old_kek is None or stored.kek_check != old_check:
+                    raise WrongStoreKeyError(
+                        database=label, key_store=f"{old_label} or {new_label}",
+                        detail=f"neither key opens data key {stored.key_id}",
+                    )
+                data_key = _unwrap_or_fail(old_kek, stored, label)
+                data_keys[stored.key_id] = data_key
+                conn.exec_driver_sql(
+                    "UPDATE store_key SET wrapped = ?, kek_name = ?, kek_check = ? WHERE key_id = ?",
+                    (wrap_key(new_kek, data_key, label_bytes), KEK_NAME, new_check, stored.key_id),
+                )
+                rewrapped += 1
+            _check_unwraps(stored_keys(conn), new_kek, data_keys, label)  # before the commit
+        with read_transaction(engine) as conn:
+            _check_unwraps(stored_keys(conn), new_kek, data_keys, label)  # and as stored
+    except SQLAlchemyError as error:
+        raise LocalStoreError(detail=f"{label}: {describe_db_error(error)}") from error
+    finally:
+        engine.dispose()
+    if rewrapped:
+        log.info("local store %s: %d data key(s) re-wrapped from %s to %s", label, rewrapped, old_label, new_label)
+    return DatabaseRewrap(len(keys), rewrapped)
+
+
+def _unwrap_or_fail(kek: bytes, stored: StoredKey, database: str) -> bytes:
+    try:
+        return unwrap_key(kek, stored.wrapped, _wrap_label(stored.key_id))
+    except DecryptionFailed as error:
+        raise LocalStoreError(
+            detail=f"{database}: the wrapped data key {stored.key_id} is damaged (the key store's key is right)"
+        ) from error
+
+
+def _check_unwraps(keys: Sequence[StoredKey], kek: bytes, expected: Mapping[int, bytes], database: str) -> None:
+    if {stored.key_id for stored in keys} != set(expected):
+        raise LocalStoreError(detail=f"{database}: the data keys changed while they were re-wrapped")
+    for stored in keys:
+        unwrapped = _unwrap_or_fail(kek, stored, database)
+        if stored.kek_check != key_check_value(kek) or unwrapped != expected[stored.key_id]:
+            raise LocalStoreError(detail=f"{database}: data key {stored.key_id} does not unwrap as it was written")
+
+
 # --- converting a whole store ----------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ seen through the real GUI."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -290,3 +291,81 @@ def test_a_fixed_clock_given_by_a_test_moves_too(counter: Counter) -> None:
     assert qa.advance_clock(days=1, hours=2) == start + timedelta(days=1, hours=2)
     assert counter.services.divorce.today() == (start + timedelta(days=1)).date()
 
+
+
+# --- Simulated USB keys (second factor) ----------------------------------------------------
+
+
+@pytest.fixture
+def two_factor_window(tmp_path: Path, qapp: object, qtbot: QtBot) -> Iterator[MainWindow]:
+    """A simulated counter with [auth] second_factor = "sim:": the default scenario's keys."""
+    ensure_application("zh_CN")
+    services = build_services(simulated_config(tmp_path / "data", AUTH__SECOND_FACTOR="sim:"))
+    window = MainWindow(services)
+    window.show()
+    qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
+    yield window
+    window.close()
+    services.close()
+
+
+def test_qa_plugs_the_simulated_usb_key_for_two_factor_login(two_factor_window: MainWindow, qtbot: QtBot) -> None:
+    from app.auth.errors import SecondFactorError
+    from app.auth.service import BUILTIN_QA_ID, BUILTIN_SUPERVISOR_ID, SIMULATED_SECRETS
+
+    window = two_factor_window
+    qa = script(window)
+    assert qa.has_usb_keys
+    assert [(k.serial, k.operator_id) for k in qa.usb_keys()] == [
+        ("SIM-KEY-QA-0001", BUILTIN_QA_ID), ("SIM-KEY-SUP-0001", BUILTIN_SUPERVISOR_ID)]
+    assert qa.usb_key_inserted == "SIM-KEY-QA-0001"  # as the scenario starts
+
+    # In the dock
+    dock = window.qa_dock
+    assert dock is not None and dock.usb_keys is not None
+    dock.usb_keys.remove_button.click()
+    assert qa.usb_key_inserted is None and "SIM-KEY" not in dock.usb_keys.state_label.text()
+    dock.usb_keys.keys.setCurrentIndex(dock.usb_keys.keys.findData("SIM-KEY-SUP-0001"))
+    dock.usb_keys.insert_button.click()
+    assert qa.usb_key_inserted == "SIM-KEY-SUP-0001" and "SIM-KEY-SUP-0001" in dock.usb_keys.state_label.text()
+    with pytest.raises(ValueError):
+        qa.insert_usb_key("SIM-KEY-NONE")
+
+    # An approval needs the supervisor's own key in the port.
+    auth = window.services.auth
+    secret = SIMULATED_SECRETS[BUILTIN_SUPERVISOR_ID]
+    supervisor, serial = auth.authenticate(BUILTIN_SUPERVISOR_ID, secret, "654321", purpose="approval")
+    assert serial == "SIM-KEY-SUP-0001" and supervisor.operator_id == BUILTIN_SUPERVISOR_ID
+    qa.remove_usb_key()
+    with pytest.raises(SecondFactorError, match="no USB key"):
+        auth.authenticate(BUILTIN_SUPERVISOR_ID, secret, "654321", purpose="approval")
+
+    # At the lock, the dock is out of reach: the login dialog has the same control.
+    window.idle_lock()
+    dialog = window.login_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.pin.isVisible()
+    control = dialog.usb_key_control
+    assert control is not None and control.isVisible() and "SIM-KEY" not in control.state_label.text()
+    dialog.operator_id.setText(BUILTIN_QA_ID)
+    dialog.secret.setText(SIMULATED_SECRETS[BUILTIN_QA_ID])
+    dialog.pin.setText("123456")
+    dialog.submit()
+    qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
+    assert window.locked and "AUTH-005" in dialog.hint.text()  # no key in the port
+    control.keys.setCurrentIndex(control.keys.findData("SIM-KEY-QA-0001"))
+    control.insert_button.click()
+    assert qa.usb_key_inserted == "SIM-KEY-QA-0001"
+    dialog.secret.setText(SIMULATED_SECRETS[BUILTIN_QA_ID])
+    dialog.pin.setText("123456")
+    dialog.submit()
+    qtbot.waitUntil(lambda: not window.locked, timeout=10_000)
+    assert window.services.sessions.current is not None
+    assert window.services.sessions.current.second_factor == "SIM-KEY-QA-0001"
+
+
+def test_usb_key_actions_need_a_simulated_second_factor(window: MainWindow) -> None:
+    qa = script(window)
+    assert not qa.has_usb_keys and qa.usb_keys() == [] and qa.usb_key_inserted is None
+    with pytest.raises(QaError, match="second_factor"):
+        qa.insert_usb_key("SIM-KEY-QA-0001")
+    assert window.qa_dock is not None and window.qa_dock.usb_keys is None

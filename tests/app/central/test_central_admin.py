@@ -54,9 +54,9 @@ def test_every_table_has_a_counter_grant_decision() -> None:
 
 def test_init_on_sqlite_migrates_and_says_roles_do_not_apply(sqlite_central_url: str) -> None:
     lines = init_central(sqlite_central_url, counter_password="ignored")
-    assert lines[0].startswith("central schema at revision 0004")
+    assert lines[0].startswith("central schema at revision 0005")
     assert any("roles do not apply" in line for line in lines)
-    assert migrate_central(sqlite_central_url)[0].startswith("central schema at revision 0004")
+    assert migrate_central(sqlite_central_url)[0].startswith("central schema at revision 0005")
     with CentralStore(sqlite_central_url) as central:
         assert central.list_marriages() == []
 
@@ -282,7 +282,7 @@ def test_upgrade_from_0001_keeps_the_registrations(central_url: str, key_of: Key
             )
     finally:
         engine.dispose()
-    assert migrate_central(central_url)[0].startswith("central schema at revision 0004")
+    assert migrate_central(central_url)[0].startswith("central schema at revision 0005")
     with CentralStore(central_url) as central:
         assert central.marital_status_of(key_of(1)) == "married"
         record = central.record_by_certificate("J110101-2025-000001")

@@ -143,3 +143,43 @@ def test_counter_role_may_ship_heads(postgres_server: PostgresServer, postgres_u
             _ship(central, "counter-01", 1, H1)
         head = central.audit_head_of("counter-01")
         assert head is not None and head.seq == 2
+
+
+def test_the_server_refuses_a_counter_role_moving_its_head_back_with_raw_sql(
+    postgres_server: PostgresServer, postgres_url: str
+) -> None:
+    """Migration 0005's trigger: the forward-only rule holds without the client's code."""
+    import psycopg
+
+    role = "mc_counter_raw"
+    init_central(postgres_url, counter_role=role)
+    database = postgres_url.rpartition("/")[2]
+    with CentralStore(postgres_server.url(database, user=role)) as central:
+        _ship(central, "counter-01", 1, H1)
+        _ship(central, "counter-01", 2, H2, (1, H1))
+    raw_url = postgres_server.url(database, user=role).replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(raw_url, autocommit=True) as counter:
+        for statement in ("UPDATE audit_head SET seq = 1, head_hash = %s WHERE counter_id = 'counter-01'",
+                          "UPDATE audit_head SET head_hash = %s WHERE counter_id = 'counter-01'"):
+            with pytest.raises(psycopg.errors.CheckViolation, match="may only move forward"):
+                counter.execute(statement, (H3,))
+        counter.execute("UPDATE audit_head SET seq = 3, head_hash = %s WHERE counter_id = 'counter-01'", (H3,))
+    with CentralStore(postgres_url) as admin:  # the owner (IT re-anchoring) is not held back
+        admin.reanchor_audit_head("counter-01", 1, H1, replaced=(3, H3))
+        assert _head(admin) == (1, H1)
+
+
+def test_re_anchoring_replaces_only_the_head_it_was_given(central: CentralStore) -> None:
+    """`audit re-anchor` (app.audit.reanchor): a head that does not continue the stored
+    one replaces it, but only while the stored one is the one IT replaced."""
+    _ship(central, "counter-01", 5, H1)
+    with pytest.raises(AuditHeadRefusedError, match="changed while it was being re-anchored"):
+        central.reanchor_audit_head("counter-01", 2, H2, replaced=(4, H1))
+    with pytest.raises(AuditHeadRefusedError):
+        central.reanchor_audit_head("counter-01", 2, H2, replaced=None)  # there is one
+    assert _head(central) == (5, H1)
+    central.reanchor_audit_head("counter-01", 2, H2, replaced=(5, H1))
+    assert _head(central) == (2, H2)
+    _ship(central, "counter-01", 3, H3, (2, H2))  # shipping continues the new head
+    central.reanchor_audit_head("counter-02", 1, H4, replaced=None)  # a counter without a head
+    assert _head(central, "counter-02") == (1, H4)

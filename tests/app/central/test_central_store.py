@@ -216,7 +216,7 @@ def test_schema_matches_models_and_has_the_partial_indexes(central_url: str) -> 
             )
             assert compare_metadata(context, CentralBase.metadata) == []
             version = conn.exec_driver_sql("SELECT version_num FROM central_alembic_version").scalar()
-            assert version == schema_head() == "0004"
+            assert version == schema_head() == "0005"
             if conn.dialect.name == "sqlite":
                 query = "SELECT sql FROM sqlite_master WHERE name = ?"
             else:

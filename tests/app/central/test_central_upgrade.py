@@ -35,7 +35,7 @@ def test_every_released_revision_has_a_fixture() -> None:
     for revision in REVISIONS:
         path = FIXTURES / f"central-{revision}.sqlite3"
         assert path.is_file(), f"add it: .venv/bin/python scripts/make_fixture_dbs.py central {revision}"
-        assert path.stat().st_size < 200_000
+        assert path.stat().st_size < 250_000  # a page or two per table and index: 0005 is at 200 KB
         assert file_revision(path, VERSION_TABLE) == revision
         assert len(raw(path, "SELECT marriage_id FROM marriage")) >= 3
 
