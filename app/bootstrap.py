@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 
 from app.archive.signing import counter_signer
@@ -26,6 +25,7 @@ from app.auth.second_factor import second_factor_from_spec
 from app.auth.service import AuthService
 from app.auth.session import CounterSession
 from app.central.audit_heads import AuditHeadRecord
+from app.central.embedded import central_store
 from app.central.keys import CounterKey
 from app.central.store import CentralStore
 from app.central.types import (
@@ -47,9 +47,11 @@ from app.policy_data import rules_context
 from app.resources import resources_dir
 from app.rules.holidays import HolidayCalendar
 from app.store.local import LocalStore
+from app.store.upgrade import shred_file
 from app.sync.service import SyncService
 from app.workflow.clock import Clock, OffsetClock, SystemClock
 from app.workflow.divorce import DivorceWorkflow
+from app.workflow.forms import absorb_legacy_output
 from app.workflow.marriage import MarriageWorkflow
 from app.workflow.reissue import ReissueWorkflow
 from devices import registry
@@ -90,8 +92,13 @@ class CentralConnection:
     scenario's `central.faults`; the failure is the CentralUnavailableError a real
     outage gives, raised before the store is touched."""
 
-    def __init__(self, url: str, *, fault_injection: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self, url: str, *, fault_injection: bool = False, seed: int = 0,
+        open_store: Callable[[], CentralStore] | None = None,
+    ) -> None:
         self.url = url
+        # How the store is made: the embedded one needs its key (app.central.embedded).
+        self._new_store = open_store or (lambda: CentralStore(url))
         self._store: CentralStore | None = None
         self._lock = threading.Lock()
         self.last_error = ""
@@ -170,7 +177,15 @@ class CentralConnection:
     def _open(self) -> CentralStore:
         with self._lock:
             if self._store is None:
-                store = CentralStore(self.url)
+                try:
+                    store = self._new_store()
+                except Exception as error:
+                    # No key store or not this file's key (SEC-001..004), a conversion that
+                    # could not run (the file open elsewhere): unreachable for every caller
+                    # (they retry and show it), with its own code or cause in the detail.
+                    detail = f"[{error.code}] {error.message}" if isinstance(error, AppError) else str(error)
+                    self.last_error = detail
+                    raise CentralUnavailableError(detail=detail) from error
                 try:
                     store.open()
                 except AppError as error:
@@ -405,10 +420,13 @@ def build_services(config: Config, clock: Clock | None = None) -> CounterService
             # A simulated counter logs in the built-in QA operator by itself, with public
             # secrets: never over the cases of a real counter on this PC (its data_dir).
             refuse_real_cases(store, config)
+        # Printed forms an earlier version left in the clear go into the sealed store (#10);
+        # what fails stays for the next start and IT (logged), never stops the counter.
+        absorb_legacy_output(store, config.data_dir / "output", shred_file)
         counter_clock: Clock = clock or (OffsetClock() if simulated else SystemClock())
         scenarios = simulator_scenarios(devices)
         central = CentralConnection(
-            config.central_url, fault_injection=simulated,
+            config.central_url, fault_injection=simulated, open_store=lambda: central_store(config),
             seed=int(getattr(scenarios[0], "seed", 0) or 0) if scenarios else 0,
         )
         for scenario in scenarios:
@@ -510,7 +528,3 @@ def simulator_scenarios(devices: dict[str, Device]) -> list[Scenario]:
         if isinstance(scenario, Scenario) and all(scenario is not seen for seen in found):
             found.append(scenario)
     return found
-
-
-def default_output_dir(config: Config) -> Path:
-    return config.data_dir / "output"

@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from app.cli_url import FROM_STDIN, add_url_argument, resolve_secret_option, resolve_url
 from app.config import Config, explain_config, load_config
 from app.errors import AppError
 from app.logging_setup import configure_logging
@@ -74,11 +75,20 @@ def _parser() -> argparse.ArgumentParser:
     central = sub.add_parser("central", help="create or upgrade the central store schema")
     central_sub = central.add_subparsers(dest="central_command", required=True)
     init = central_sub.add_parser("init", help="create the schema and (PostgreSQL) the admin and counter roles")
-    init.add_argument("--url", required=True, help="SQLAlchemy URL with an administrator's credentials")
+    add_url_argument(init, "--url", "SQLAlchemy URL with an administrator's credentials", required=True)
     init.add_argument("--counter-role", default="mc_counter", help="login role the counters use")
-    init.add_argument("--counter-password", help="password to set for the counter role (PostgreSQL)")
+    init.add_argument(
+        "--counter-password",
+        help=f"password to set for the counter role (PostgreSQL); '{FROM_STDIN}' reads it from standard input "
+        "(after the URL when that is read there too)",
+    )
+    init.add_argument(
+        "--office", metavar="CODE",
+        help="the counter role is this office's own (PostgreSQL): it reads only that office's operator accounts "
+        "and the IT administrators'",
+    )
     migrate = central_sub.add_parser("migrate", help="upgrade the schema to the newest version")
-    migrate.add_argument("--url", required=True, help="SQLAlchemy URL with an administrator's credentials")
+    add_url_argument(migrate, "--url", "SQLAlchemy URL with an administrator's credentials", required=True)
     expire = central_sub.add_parser(
         "expire",
         help="mark divorce applications past their issue window as deemed withdrawn (idempotent; safe from "
@@ -90,21 +100,24 @@ def _parser() -> argparse.ArgumentParser:
         help="revoke a counter's archive signing key (admin); the counter registers its new key by itself",
     )
     revoke.add_argument("counter_id", metavar="COUNTER_ID")
-    revoke.add_argument("--url", help="SQLAlchemy URL with an administrator's credentials (default: [central] url)")
+    add_url_argument(
+        revoke, "--url", "SQLAlchemy URL with an administrator's credentials (default: [central] url)"
+    )
     archive = sub.add_parser("archive", help="electronic archive packages: export one, verify one offline")
     archive_sub = archive.add_subparsers(dest="archive_command", required=True)
     export = archive_sub.add_parser("export", help="write a case's archive package to a folder or a .zip")
     export.add_argument("case_id", metavar="CASE_ID")
     export.add_argument("--out", type=Path, required=True, metavar="DIR|FILE.zip")
-    export.add_argument(
-        "--central-url", help="where files already confirmed and dropped locally are read (admin URL)"
+    add_url_argument(
+        export, "--central-url", "where files already confirmed and dropped locally are read (admin URL; "
+        "default: [central] url)"
     )
     verify = archive_sub.add_parser(
         "verify", help="check a package's signature and files (exit 0 valid, 1 invalid, 3 cannot check)"
     )
     verify.add_argument("path", type=Path, metavar="PATH", help="package folder or .zip")
     verify.add_argument("--public-key", type=Path, metavar="FILE", help="the counter's public key (PEM)")
-    verify.add_argument("--central-url", help="central store to fetch the key from (default: [central] url)")
+    add_url_argument(verify, "--central-url", "central store to fetch the key from (default: [central] url)")
     archive_sub.add_parser("public-key", help="this counter's archive signing public key (PEM)")
     sync = sub.add_parser("sync", help="the outbox of registrations and archives waiting for the central store")
     sync.add_argument("action", choices=["status", "run"], help="status: list items; run: push now")
@@ -123,6 +136,24 @@ def _parser() -> argparse.ArgumentParser:
     audit_list.add_argument("--case", metavar="ID", help="only the records of this case")
     audit_list.add_argument("--since", type=date.fromisoformat, metavar="DATE", help="only from this day on")
     audit_list.add_argument("--json", action="store_true", help="one JSON object a line")
+    anchor = audit_sub.add_parser(
+        "re-anchor",
+        help="after an AUD-003 incident is closed (IT, on the counter): verify this log, record who, why and the "
+        "heads in it, make its head the central store's head of this counter, remove the refusal",
+    )
+    anchor.add_argument("counter_id", metavar="COUNTER_ID", help="this counter's id ([office] counter_id)")
+    anchor.add_argument("--reason", required=True, help="why (e.g. the incident's number); no personal data")
+    anchor.add_argument("--operator", metavar="ID", help="who re-anchors (default: the OS account)")
+    add_url_argument(anchor, "--url", "central store URL with an administrator's credentials (default: [central] url)")
+    security = sub.add_parser("security", help="the counter's keys (IT, on the counter, the counter closed)")
+    security_sub = security.add_subparsers(dest="security_command", required=True)
+    rewrap = security_sub.add_parser(
+        "rewrap",
+        help="move the keys to the other key store: the local store's data key re-wrapped under a new "
+        "key-encryption key there (values are not re-encrypted), the other keys copied, the old store retired; "
+        "then set [security] key_store",
+    )
+    rewrap.add_argument("--to", required=True, choices=["keyring", "file"], help="the key store to move to")
     from app.auth.cli import add_parser as add_operators_parser
 
     add_operators_parser(sub)
@@ -193,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
             return sync_status(config) if args.action == "status" else sync_run(config)
         if args.command == "audit":
             return _audit(args, config)
+        if args.command == "security":
+            from app.security.cli import security_rewrap
+
+            return security_rewrap(config, args.to)
         from ui.app import run_gui
 
         return run_gui(config)
@@ -235,12 +270,12 @@ def _rules_check(config: Config, source: str) -> int:
 def _expire(config: Config, on: date) -> int:
     """Reg. 2025 Art. 16 ¶2 through the store's idempotent job; prints the app_uuids it
     changed (no personal data), then a total."""
-    from app.central.store import CentralStore
+    from app.central.embedded import central_store
     from app.policy_data import rules_context
     from app.rules.engine import office_calendar
 
     context = rules_context(config)
-    with CentralStore(config.central_url) as central:
+    with central_store(config) as central:
         expired = central.expire_divorce_applications(on, office_calendar(context))
     for app_uuid in expired:
         print(app_uuid)
@@ -256,12 +291,17 @@ def _central(args: argparse.Namespace) -> int:
     if args.central_command == "revoke-key":
         from app.archive.cli import central_revoke_key
 
-        return central_revoke_key(_load(args), args.counter_id, args.url)
+        return central_revoke_key(_load(args), args.counter_id, resolve_url(args.url, "--url"))
+    url = resolve_url(args.url, "--url", required=True)
+    assert url is not None  # required: resolve_url raised otherwise
     if args.central_command == "init":
-        for line in init_central(args.url, counter_role=args.counter_role, counter_password=args.counter_password):
+        for line in init_central(
+            url, counter_role=args.counter_role, office_code=args.office,
+            counter_password=resolve_secret_option(args.counter_password, "--counter-password"),
+        ):
             print(line)
     else:
-        for line in migrate_central(args.url):
+        for line in migrate_central(url):
             print(line)
     return 0
 
@@ -270,9 +310,9 @@ def _archive(args: argparse.Namespace, config: Config) -> int:
     from app.archive.cli import archive_export, archive_public_key, archive_verify
 
     if args.archive_command == "export":
-        return archive_export(config, args.case_id, args.out, args.central_url)
+        return archive_export(config, args.case_id, args.out, resolve_url(args.central_url, "--central-url"))
     if args.archive_command == "verify":
-        return archive_verify(config, args.path, args.public_key, args.central_url)
+        return archive_verify(config, args.path, args.public_key, resolve_url(args.central_url, "--central-url"))
     return archive_public_key(config)
 
 
@@ -281,4 +321,10 @@ def _audit(args: argparse.Namespace, config: Config) -> int:
 
     if args.audit_command == "verify":
         return audit_verify(config, args.file, as_json=args.json, central=not args.no_central)
+    if args.audit_command == "re-anchor":
+        from app.audit.reanchor import audit_reanchor
+
+        return audit_reanchor(
+            config, args.counter_id, args.reason, url=resolve_url(args.url, "--url"), operator=args.operator
+        )
     return audit_show(config, args.file, case_id=args.case, since=args.since, as_json=args.json)

@@ -61,7 +61,8 @@ def effective_json(config: Config) -> dict[str, Any]:
 def _derived(config: Config) -> dict[str, str]:
     return {
         "store_url": redact_text(config.store_url),
-        "central_url": redact_text(config.central_url),
+        # The embedded store is a SQLCipher file keyed from the key store (app.central.embedded).
+        "central_url": redact_text(config.central_url) + ("" if config.central.url else " (embedded, SQLCipher)"),
         "log_dir": str(config.log_dir),
     }
 

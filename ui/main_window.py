@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.audit import AuditAction
 from app.auth.model import Permission, Session, SupervisorCredentials
-from app.bootstrap import CounterServices, default_output_dir
+from app.bootstrap import CounterServices
 from app.central.types import CERTIFICATE_NO_PATTERN
 from app.domain.case import (
     STEP_ORDER,
@@ -60,6 +61,7 @@ from app.rules.periods import DivorcePeriods
 from app.store.local import CaseSummary
 from app.workflow.business import BusinessWorkflow
 from app.workflow.divorce import DIVORCE_BUSINESSES, DivorceWorkflow
+from app.workflow.forms import REFUSAL_NOTICE, export_case_forms, pending_reprint, printed_certificates
 from app.workflow.marriage import MarriageWorkflow
 from app.workflow.reissue import ReissueWorkflow
 from devices.barcode.base import BarcodeDecoder
@@ -98,11 +100,13 @@ from ui.pages.review import ReviewPage
 from ui.print.divorce_forms import refusal_notice
 from ui.print.forms import OfficeInfo, marriage_certificate, marriage_declaration, marriage_review_form
 from ui.print.layout import FormDocument
-from ui.print.renderer import print_document, write_pdf
+from ui.print.renderer import pdf_bytes, print_document
 from ui.qa_console import TOGGLE_KEY as QA_CONSOLE_KEY
 from ui.qa_console import QaConsoleDock, QaScript
 from ui.qa_console import toggle as toggle_dock
+from ui.supervisor_approval import SupervisorApprovalDialog
 from ui.sync_panel import SyncPanel
+from ui.void_blank import VoidBlankDialog
 from ui.wedge_scanner import WedgeScannerFilter
 from ui.widgets import DeviceIndicator
 
@@ -120,6 +124,8 @@ NEW_CASE_KEYS: dict[Business, str] = {
     Business.DIVORCE_REGISTRATION: "Ctrl+R",
     Business.REISSUE: "Ctrl+B",
 }
+EXPORT_FORMS_KEY = "Ctrl+Shift+E"  # the case's printed forms to a folder the registrar picks
+VOID_BLANK_KEY = "Ctrl+Shift+V"  # void a printed certificate blank (作废) and print it again
 # Expiry of applications whose issue window has passed (deemed withdrawn) is a central
 # write: run at start-up and then at most once an hour, when the list is refreshed.
 EXPIRY_INTERVAL = timedelta(hours=1)
@@ -279,6 +285,13 @@ class MainWindow(QMainWindow):
         ))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
+        self.view_refused = QLabel(self.tr(
+            "The case is hidden: the audit trail could not record that it was viewed. Nothing was lost.\n"
+            "Press Ctrl+Enter to try again; if it fails again, call IT support."
+        ))
+        self.view_refused.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view_refused.setWordWrap(True)
+        self.stack.addWidget(self.view_refused)
         main.addWidget(self.stack, 1)
         nav = QHBoxLayout()
         self.back_button = QPushButton(self.tr("Back (F9)"))
@@ -334,6 +347,16 @@ class MainWindow(QMainWindow):
         self._last_expiry: datetime | None = None
         self.applications.itemActivated.connect(self._on_application_activated)
         QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._focus_applications)
+        # Where the exported forms go: a folder dialog (tests replace it).
+        self.choose_export_folder: Callable[[], str] = self._ask_export_folder
+        self.export_action = QAction(self.tr("Export forms…"), self)
+        self.export_action.setShortcut(QKeySequence(EXPORT_FORMS_KEY))
+        self.export_action.triggered.connect(self.export_forms)
+        self.void_action = QAction(self.tr("Void printed certificate blank…"), self)
+        self.void_action.setShortcut(QKeySequence(VOID_BLANK_KEY))
+        self.void_action.triggered.connect(self.void_printed_blank)
+        self.addActions([self.export_action, self.void_action])
+        self.void_dialog: VoidBlankDialog | None = None
         self.applications_timer = QTimer(self)
         self.applications_timer.setInterval(APPLICATIONS_REFRESH_MS)
         self.applications_timer.timeout.connect(self.refresh_applications)
@@ -469,10 +492,14 @@ class MainWindow(QMainWindow):
         guard, case_id = self.services.guard, case.case_id
         detail = f"{case.business.value} {case.step.value}"
 
-        def not_recorded(error: BaseException) -> None:  # said, and tried again on the next showing
+        def not_recorded(error: BaseException) -> None:
+            # Fail closed (AUD-001): a view the trail cannot record is not shown. The case
+            # stays saved and open; Retry shows it again, recording the view first.
             if self._viewed_case_id == case_id:
                 self._viewed_case_id = None
-            self.error_bar.show_message(error_text(error))
+            if self.case is not None and self.case.case_id == case_id:
+                self.stack.setCurrentWidget(self.view_refused)
+            self.error_bar.show_message(error_text(error), retry=lambda: self._show_case(self.case))
 
         self.ops.run(lambda: guard.record(AuditAction.VIEW, case_id=case_id, detail=detail), lambda _: None,
                      not_recorded)
@@ -1168,21 +1195,8 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         workflow = self.workflow_for(case.business)
 
-        def answer(act: Callable[[], None]) -> None:
-            try:
-                act()
-            except RuntimeError:  # the dialog was closed (deleted) meanwhile
-                log.info("the supervisor approval dialog closed before the answer")
-
         def approve(credentials: SupervisorCredentials, reason: str) -> None:
-            # The credentials are checked in the workflow (app.auth), never here.
-            started = self.apply(
-                lambda c: workflow.override_face_check(c, role, credentials, reason),
-                then=lambda _case: answer(dialog.finish),
-                failed=lambda error: answer(lambda: dialog.show_error(error_text(error))),
-            )
-            if not started:
-                answer(lambda: dialog.show_error(self.tr("Still working on the previous step…")))
+            self.apply_approval(dialog, lambda c: workflow.override_face_check(c, role, credentials, reason))
 
         dialog.approved.connect(approve)
         self.face_dialog = dialog
@@ -1352,10 +1366,18 @@ class MainWindow(QMainWindow):
             log.exception("refusal notice of case %s not built", case.case_id)
             self._show_failure(OutputError(detail=str(error)))
             return
-        if self._write_forms(case, [("refusal-notice.pdf", notice)]) is not None:
-            self.statusBar().showMessage(
-                self.tr("Refusal notice saved to {folder}").format(folder=self.output_dir(case)), 10000
-            )
+        written = self._write_forms(case, [(REFUSAL_NOTICE, notice)])
+        if written is None:
+            return
+        files, printed = written
+        pdf = files[REFUSAL_NOTICE]
+        workflow = self.business_workflow(case.business)
+        message = (
+            self.tr("Refusal notice printed and kept with the case.") if printed
+            else self.tr("No printer: the refusal notice is kept with the case; Ctrl+Shift+E exports it.")
+        )
+        self.apply(lambda c: workflow.attach_refusal_notice(c, pdf),
+                   then=lambda _case: self.statusBar().showMessage(message, 10000))
 
     def cancel_case(self) -> None:
         workflow = self.workflow_for(self.case.business if self.case else Business.MARRIAGE)
@@ -1403,12 +1425,14 @@ class MainWindow(QMainWindow):
         forms.append(("review-form.pdf", marriage_review_form(case, office)))
         return forms
 
-    def output_dir(self, case: MarriageCase) -> Path:
-        return default_output_dir(self.services.config) / case.case_id
+    def forms_kept_text(self, printed: bool) -> str:
+        if printed:
+            return self.tr("Forms printed and kept with the case.")
+        return self.tr("No printer: the forms are kept with the case; Ctrl+Shift+E exports them.")
 
     def issue_documents(self) -> None:
-        """Writes every form as PDF (the archive copy), prints to the default printer if
-        there is one, then closes the case as issued."""
+        """Renders every form as PDF (kept with the case and its archive), prints to the
+        default printer if there is one, then closes the case as issued."""
         case = self.case
         if case is None or case.registration is None:
             return
@@ -1423,36 +1447,37 @@ class MainWindow(QMainWindow):
             log.exception("forms of case %s not built", case.case_id)
             self._show_failure(OutputError(detail=str(error)))
             return
-        files = self._write_forms(case, forms)
-        if files is None:
+        written = self._write_forms(case, forms)
+        if written is None:
             return
-        folder = self.output_dir(case)
-        self.statusBar().showMessage(self.tr("Forms saved to {folder}").format(folder=folder), 10000)
+        files, printed = written
+        self.statusBar().showMessage(self.forms_kept_text(printed), 10000)
         names = tuple(name for name, _ in forms)
         workflow = self.workflow_for(case.business)
         self.apply(lambda c: workflow.mark_issued(c, names, form_files=files))
 
-    def _write_forms(self, case: MarriageCase, forms: list[tuple[str, FormDocument]]) -> dict[str, bytes] | None:
-        """The PDFs in the case's folder, printed when there is a default printer; the
-        files' bytes (the archive's copies), or None after showing why not."""
+    def _write_forms(
+        self, case: MarriageCase, forms: list[tuple[str, FormDocument]]
+    ) -> tuple[dict[str, bytes], bool] | None:
+        """The forms as PDFs in memory, printed when there is a default printer: (the PDFs
+        by name, whether they were printed), or None after showing why not. Nothing is
+        written to the data directory (#10): the PDFs are kept with the case, sealed by
+        the local store, and leave it only through an export (Ctrl+Shift+E)."""
         from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-        folder = self.output_dir(case)
         # Painting stays on the GUI thread (QPainter text on a paged device); the ten forms
         # of a divorce take well under a second here. Failures get a code, never a traceback.
         guard = self.services.guard
         names = ",".join(name.removesuffix(".pdf") for name, _ in forms)  # form names, never their content
         try:
-            guard.record(AuditAction.EXPORT, case_id=case.case_id, detail=f"pdf {names}")  # before: fail closed
-            folder.mkdir(parents=True, exist_ok=True)
-            for file_name, document in forms:
-                write_pdf(document, folder / file_name)
+            files = {file_name: pdf_bytes(document) for file_name, document in forms}
             printer_info = QPrinterInfo.defaultPrinter()
-            if not printer_info.isNull():
+            printed = not printer_info.isNull()
+            if printed:
                 guard.record(AuditAction.PRINT, case_id=case.case_id, detail=names)  # before: fail closed
                 for _, document in forms:
                     print_document(document, QPrinter(printer_info, QPrinter.PrinterMode.HighResolution))
-            return {name: (folder / name).read_bytes() for name, _ in forms}
+            return files, printed
         except AppError as error:  # the audit trail refused the record (AUD-001)
             self._show_failure(error)
             return None
@@ -1460,6 +1485,102 @@ class MainWindow(QMainWindow):
             log.exception("forms of case %s not produced", case.case_id)
             self._show_failure(OutputError(detail=str(error)))
             return None
+
+    def _ask_export_folder(self) -> str:
+        return QFileDialog.getExistingDirectory(self, self.tr("Export the case's forms to…"))
+
+    def export_forms(self) -> None:
+        """Ctrl+Shift+E: the open case's printed forms as PDF files in a folder the registrar
+        picks (one sub-folder per case), for a registrar who needs them as files; checked
+        and audited (EXPORT) in app/ before anything is written."""
+        case = self.case
+        if case is None:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("no case is open"))))
+            return
+        if not case.form_files:  # said before asking for a folder (app/ checks again)
+            reason = self.tr("no printed forms are kept with this case")
+            self.error_bar.show_message(error_text(WorkflowError(reason=reason)))
+            return
+        chosen = self.choose_export_folder()
+        if not chosen:
+            return
+        target = Path(chosen) / case.case_id
+        guard, case_id = self.services.guard, case.case_id
+
+        def exported(written: list[Path]) -> None:
+            self.statusBar().showMessage(
+                self.tr("{count} forms exported to {folder}").format(count=len(written), folder=target), 10000
+            )
+
+        data_dir = self.services.config.data_dir
+        self.run(lambda: export_case_forms(guard, self._latest(case_id), target, data_dir=data_dir), exported)
+
+    def void_printed_blank(self) -> None:
+        """Ctrl+Shift+V: a certificate printed with an error or on a damaged blank is voided
+        with a supervisor's approval (规范 2015 Art. 58) and printed again. When a voided
+        certificate is still waiting for its reprint (the printer failed), it is printed."""
+        case = self.case
+        if case is None:
+            self.error_bar.show_message(error_text(WorkflowError(reason=self.tr("no case is open"))))
+            return
+        certificates = printed_certificates(case)
+        waiting = next((form for form in certificates if pending_reprint(case, form) is not None), None)
+        if waiting is not None:
+            self.reprint_certificate(case, waiting)
+            return
+        if not certificates:
+            reason = self.tr("only the certificates printed for an issued case can be voided")
+            self.error_bar.show_message(error_text(WorkflowError(reason=reason)))
+            return
+        dialog = VoidBlankDialog(certificates, self, second_factor=self.services.auth.second_factor_required)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        workflow = self.workflow_for(case.business)
+
+        def approve(form: str, print_no: str, credentials: SupervisorCredentials, reason: str) -> None:
+            self.apply_approval(dialog, lambda c: workflow.void_printed_blank(c, form, print_no, reason, credentials),
+                                then=lambda current: self.reprint_certificate(current, form))
+
+        dialog.approved.connect(approve)
+        self.void_dialog = dialog
+        dialog.open()
+
+    def apply_approval(
+        self, dialog: SupervisorApprovalDialog, step: Callable[[MarriageCase], MarriageCase],
+        then: Callable[[MarriageCase], None] | None = None,
+    ) -> None:
+        """Runs a supervisor-approved step on the worker (the credentials are checked in
+        the workflow, app.auth, never here); the dialog closes once it is saved, or says
+        why not and stays open."""
+
+        def saved(case: MarriageCase) -> None:
+            dialog.finish()
+            if then is not None:
+                then(case)
+
+        started = self.apply(step, then=saved, failed=lambda error: dialog.show_error(error_text(error)))
+        if not started:
+            dialog.show_error(self.tr("Still working on the previous step…"))
+
+    def reprint_certificate(self, case: MarriageCase, form: str) -> None:
+        """Prints the certificate `form` again (its blank was voided) and keeps the new PDF
+        with the case."""
+        try:
+            document = dict(self.forms_for(case))[form]
+        except Exception as error:
+            log.exception("certificate %s of case %s not built", form, case.case_id)
+            self._show_failure(OutputError(detail=str(error)))
+            return
+        written = self._write_forms(case, [(form, document)])
+        if written is None:
+            return
+        files, printed = written
+        workflow = self.workflow_for(case.business)
+        message = (
+            self.tr("Certificate printed again and kept with the case.") if printed
+            else self.tr("No printer: the new certificate is kept with the case; Ctrl+Shift+E exports it.")
+        )
+        self.apply(lambda c: workflow.reprint_certificate(c, form, files[form]),
+                   then=lambda _case: self.statusBar().showMessage(message, 10000))
 
     # This office's divorce applications --------------------------------------------------------
 

@@ -33,7 +33,7 @@ from app.archive.signing import (
     load_public_key,
 )
 from app.config import Config
-from app.errors import CentralUnavailableError
+from app.errors import AppError
 
 
 def _safe_name(name: str) -> str:
@@ -60,10 +60,10 @@ def archive_export(config: Config, case_id: str, out: Path, central_url: str | N
     files = {r.name: r.data for r in records}
     dropped = [name for name, data in files.items() if data is None]
     if dropped:
-        from app.central.store import CentralStore
+        from app.central.embedded import central_store
 
         # Confirmed by the central store and dropped here: the registry has them.
-        with CentralStore(central_url or config.central_url) as central:
+        with central_store(config, central_url) as central:
             held = central.archive_file_data(items[0].reg_uuid)
         lost = [name for name in dropped if name not in held]
         if lost:
@@ -120,12 +120,12 @@ class _CannotCheck(Exception):
 
 def _key_from_central(config: Config, central_url: str | None) -> Callable[[ManifestSignature], Ed25519PublicKey]:
     def key_for(signature: ManifestSignature) -> Ed25519PublicKey:
-        from app.central.store import CentralStore
+        from app.central.embedded import central_store
 
         try:
-            with CentralStore(central_url or config.central_url) as central:
+            with central_store(config, central_url) as central:
                 keys = central.counter_keys(signature.counter_id)
-        except CentralUnavailableError as error:
+        except (AppError, OSError) as error:  # unreachable, or the embedded store's key (SEC-004)
             raise _CannotCheck(str(error)) from error
         for key in keys:
             if key.key_id == signature.key_id:
@@ -187,9 +187,9 @@ def archive_public_key(config: Config) -> int:
 
 
 def central_revoke_key(config: Config, counter_id: str, url: str | None) -> int:
-    from app.central.store import CentralStore
+    from app.central.embedded import central_store
 
-    with CentralStore(url or config.central_url) as central:
+    with central_store(config, url) as central:
         revoked = central.revoke_counter_key(counter_id)
     if revoked is None:
         print(f"counter {counter_id} has no registered key: nothing revoked")

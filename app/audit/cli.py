@@ -61,11 +61,14 @@ def _first_counter(path: Path) -> str | None:
 def _central_head(config: Config, counter_id: str) -> tuple[AuditHead | None, str]:
     """The central store's head of this counter's chain, and a note when it could not be
     asked (then the tail is not checked)."""
-    from app.central.store import CentralStore
+    from app.central.embedded import central_store, embedded_path
 
-    if not config.central.url and not (config.data_dir / "central.sqlite3").exists():
+    if not config.central.url and not embedded_path(config).exists():
         return None, "no central store here: a log cut short is not detected"
-    central = CentralStore(config.central_url)
+    try:
+        central = central_store(config)
+    except (AppError, OSError) as error:
+        return None, f"central store cannot be opened, a log cut short is not detected: {error}"
     try:
         central.open()
         stored = central.audit_head_of(counter_id)

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.audit import AuditEvent
 from app.audit.errors import AuditWriteError
+from app.file_lock import InterProcessLock
 from app.logging_setup import mask_personal_data
 
 if TYPE_CHECKING:
@@ -202,46 +203,6 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-class _InterProcessLock:
-    """An exclusive lock on a small lock file beside the log, held while appending or
-    reading the head. Threads of one process are kept apart by the trail's own lock."""
-
-    def __init__(self, path: Path, *, create: bool = True) -> None:
-        flags = os.O_RDWR | (os.O_CREAT if create else 0) | O_BINARY
-        self._fd = os.open(path, flags, 0o600)
-
-    def acquire(self) -> None:
-        if sys.platform == "win32":
-            import msvcrt
-
-            os.lseek(self._fd, 0, os.SEEK_SET)
-            for _ in range(30):  # LK_LOCK itself retries for 10 s
-                try:
-                    msvcrt.locking(self._fd, msvcrt.LK_LOCK, 1)
-                    return
-                except OSError:
-                    continue
-            raise OSError("the audit log is locked by another process")
-        else:
-            import fcntl
-
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def release(self) -> None:
-        if sys.platform == "win32":
-            import msvcrt
-
-            os.lseek(self._fd, 0, os.SEEK_SET)
-            msvcrt.locking(self._fd, msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        os.close(self._fd)
-
-
 def lock_path(log_path: Path) -> Path:
     return log_path.with_name(log_path.name + ".lock")
 
@@ -252,7 +213,7 @@ def writers_excluded(log_path: Path) -> Iterator[None]:
     that are complete and durable. Without the lock file (no trail ever opened the log,
     or a read-only copy) the reader goes on unlocked."""
     try:
-        lock = _InterProcessLock(lock_path(log_path), create=False)
+        lock = InterProcessLock(lock_path(log_path), create=False)
     except OSError:
         yield
         return
@@ -365,7 +326,7 @@ class AuditTrail:
         except OSError as error:
             raise AuditWriteError(f"{path}: {error.strerror or error}") from error
         try:
-            self._file_lock = _InterProcessLock(lock_path(path))
+            self._file_lock = InterProcessLock(lock_path(path))
         except OSError as error:
             os.close(self._fd)
             raise AuditWriteError(f"{lock_path(path)}: {error.strerror or error}") from error

@@ -23,6 +23,7 @@ from app.auth.model import Account, Operator, OperatorRole
 from app.auth.secrets import MIN_SECRET_LENGTH, hash_secret
 from app.auth.service import BUILTIN_IDS
 from app.auth.store import CACHE_FILE, OperatorCache
+from app.cli_url import add_url_argument, resolve_url
 from app.config import Config
 
 ACTIONS = ("add", "list", "set-training", "deactivate", "reset-secret", "sync")
@@ -37,8 +38,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     actions = operators.add_subparsers(dest="operators_command", required=True)
 
     def with_url(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        parser.add_argument("--url", help="central store URL with an administrator's credentials "
-                                          "(default: [central] url)")
+        add_url_argument(parser, "--url", "central store URL with an administrator's credentials (default: "
+                         "[central] url; with --url - the URL is the first line of standard input, the secret the "
+                         "second)")
         return parser
 
     add = with_url(actions.add_parser(
@@ -99,14 +101,13 @@ def _row(operator: Operator) -> dict[str, object]:
 
 
 def operators_command(args: argparse.Namespace, config: Config, *, stdin: TextIO | None = None) -> int:
+    from app.central.embedded import central_store
     from app.central.operators import CentralOperators
-    from app.central.store import CentralStore
 
     action = args.operators_command
     if action == "sync":
         return operators_sync(config)
-    url = args.url or config.central_url
-    with CentralStore(url) as store:
+    with central_store(config, resolve_url(args.url, "--url", stdin=stdin)) as store:
         operators = CentralOperators(store)
         if action == "list":
             accounts = operators.accounts(args.office)
@@ -141,10 +142,10 @@ def operators_command(args: argparse.Namespace, config: Config, *, stdin: TextIO
 
 def operators_sync(config: Config) -> int:
     """This counter's cache, as the central store has it now (the counter's own URL)."""
+    from app.central.embedded import central_store
     from app.central.operators import CentralOperators
-    from app.central.store import CentralStore
 
-    with CentralStore(config.central_url) as store:
+    with central_store(config) as store:
         accounts = CentralOperators(store).operators_for_counter(config.office.code)
     OperatorCache(config.data_dir / CACHE_FILE).replace(accounts, datetime.now(UTC))
     print(f"operator cache of office {config.office.code} refreshed: {len(accounts)} account(s)")

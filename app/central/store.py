@@ -49,7 +49,13 @@ from sqlalchemy import Connection, Engine, Select, insert, or_, select, text, up
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.audit.errors import AuditHeadRefusedError
-from app.central.audit_heads import AuditHeadRecord, check_audit_head, read_audit_head, store_audit_head
+from app.central.audit_heads import (
+    AuditHeadRecord,
+    check_audit_head,
+    read_audit_head,
+    replace_audit_head,
+    store_audit_head,
+)
 from app.central.errors import (
     AmbiguousReceiptError,
     CentralIntegrityError,
@@ -227,8 +233,10 @@ class CentralStore(MigratedDatabase):
         statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         clock: Callable[[], datetime] = _utc_now,
+        cipher_key: bytes | None = None,
     ) -> None:
-        super().__init__(url, busy_timeout_ms=busy_timeout_ms)
+        # cipher_key: the embedded SQLite registry is encrypted (app.central.embedded).
+        super().__init__(url, busy_timeout_ms=busy_timeout_ms, cipher_key=cipher_key)
         self._writer_lock: threading.Lock | None = None
         self._connect_timeout_s = connect_timeout_s
         self._statement_timeout_ms = statement_timeout_ms
@@ -252,6 +260,7 @@ class CentralStore(MigratedDatabase):
                 busy_timeout_ms=self._busy_timeout_ms,
                 connect_timeout_s=self._connect_timeout_s,
                 statement_timeout_ms=self._statement_timeout_ms,
+                cipher_key=self._cipher_key,
             )
         try:
             with self._guard("open"):
@@ -1242,6 +1251,19 @@ class CentralStore(MigratedDatabase):
     def audit_head_of(self, counter_id: str) -> AuditHeadRecord | None:
         """The latest head the counter shipped; None before its first."""
         return self._read("read audit head", lambda conn: read_audit_head(conn, counter_id))
+
+    def reanchor_audit_head(
+        self, counter_id: str, seq: int, head_hash: str, *, replaced: tuple[int, str] | None
+    ) -> None:
+        """IT's re-anchoring of a counter's chain (app.central.audit_heads.replace_audit_head);
+        logged here, the counter's own trail records who, when and why."""
+        now = self._clock()
+        self._write(
+            "re-anchor audit head",
+            lambda conn: replace_audit_head(conn, counter_id, seq, head_hash, now, replaced=replaced),
+        )
+        log.warning("audit head of counter %s re-anchored: seq %s replaced by seq %d", counter_id,
+                    replaced[0] if replaced is not None else "none", seq)
 
 
 @functools.cache

@@ -43,3 +43,28 @@ class WrongStoreKeyError(KeyStoreError):
         "The key store is wrong or missing: this database was encrypted with another key. Contact IT "
         "support; do not delete anything.",
     )
+
+
+class EmbeddedCentralKeyError(KeyStoreError):
+    """The embedded central store (app.central.embedded) is encrypted with a key this
+    counter's key store does not hold."""
+
+    code = "SEC-004"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The embedded central store {database} cannot be opened with the key from {key_store} ({detail}). "
+        "It was encrypted with another key: the key store is wrong or missing. Contact IT support; do not "
+        "delete anything.",
+    )
+
+
+class KeyStoreMovedError(KeyStoreError):
+    """The configured key store was retired by `marriage-counter security rewrap`: the
+    keys are in the other store now and the configuration still names this one."""
+
+    code = "SEC-010"
+    template = QT_TRANSLATE_NOOP(
+        "AppError",
+        "The counter's keys are no longer in {key_store}: {note}. Contact IT support: [security] key_store in "
+        "the configuration must name the key store the keys were moved to.",
+    )

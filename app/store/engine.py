@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Self, TypeVar
 
 from alembic import command, context
@@ -67,12 +70,59 @@ NAMING_CONVENTION = {
 _READ_ONLY_OPTION = "marriage_counter_read_only"
 
 
+# The SQLCipher key of each engine on an encrypted SQLite file (see make_engine), for the
+# backups and restores of app.store.upgrade, which open the file with their own connections.
+_CIPHER_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
+
+
+def _sqlcipher() -> ModuleType:
+    # Imported only where an encrypted file is opened: counters on PostgreSQL never load it.
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def sqlite_errors() -> tuple[type[Exception], ...]:
+    """The exceptions of both SQLite drivers (sqlcipher3's do not derive from sqlite3's)."""
+    return (sqlite3.Error, _sqlcipher().Error)
+
+
+def _key_pragma(key: bytes) -> str:
+    # A raw 256-bit key (x'…'): SQLCipher skips its PBKDF2 passphrase derivation, so a
+    # connection opens in microseconds; the key is random, not a password.
+    if len(key) != 32:
+        raise ValueError("a SQLCipher key is 32 bytes")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def cipher_key_of(engine: Engine) -> bytes | None:
+    """The SQLCipher key an engine opens its file with; None for a plain database."""
+    return _CIPHER_KEYS.get(engine)
+
+
+def connect_sqlite(path: Path, *, key: bytes | None = None, timeout_s: float = 5.0, sqlcipher: bool = False) -> Any:
+    """A DB-API connection of its own to a SQLite file (autocommit), keyed when the file
+    is encrypted: for the backup API, restores and schema probes outside SQLAlchemy.
+    `sqlcipher` without a key: SQLCipher's driver on a plain file (for sqlcipher_export)."""
+    if key is None and not sqlcipher:
+        return sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+    connection = _sqlcipher().connect(str(path), timeout=timeout_s, isolation_level=None)
+    try:
+        if key is not None:
+            connection.execute(_key_pragma(key))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def make_engine(
     url: str,
     *,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
     statement_timeout_ms: int | None = DEFAULT_STATEMENT_TIMEOUT_MS,
+    cipher_key: bytes | None = None,
 ) -> Engine:
     """Creates an engine configured for this application's stores.
 
@@ -84,6 +134,10 @@ def make_engine(
     Raises OSError when the parent directory of a SQLite file cannot be created and
     sqlalchemy's ArgumentError for a malformed URL; the stores translate both into
     their own error.
+
+    `cipher_key` opens a SQLite file encrypted with SQLCipher (the embedded central
+    store, app.central.embedded); a wrong key fails at the first statement with "file is
+    not a database".
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -99,7 +153,13 @@ def make_engine(
     if database and database != ":memory:" and not parsed.query.get("uri"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
-    engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+    if cipher_key is None:
+        engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+    else:
+        _key_pragma(cipher_key)  # a bad key length fails here, not in every connect
+        # sqlcipher3 is a drop-in pysqlite module, so the pysqlite dialect drives it.
+        engine = create_engine(parsed, module=_sqlcipher(), connect_args={"timeout": busy_timeout_ms / 1000})
+        _CIPHER_KEYS[engine] = cipher_key
 
     @event.listens_for(engine, "connect")
     def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -108,6 +168,8 @@ def make_engine(
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            if cipher_key is not None:  # the key comes before any other statement
+                cursor.execute(_key_pragma(cipher_key))
             # busy_timeout first: switching to WAL may itself wait for a lock.
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -354,16 +416,19 @@ class MigratedDatabase:
     migrations_dir: Path
     version_table = "alembic_version"
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, cipher_key: bytes | None = None
+    ) -> None:
         self._url = url
         self._busy_timeout_ms = busy_timeout_ms
+        self._cipher_key = cipher_key
         self._engine: Engine | None = None
 
     def open(self) -> None:
         if self._engine is not None:
             return
         with self._guard("open"):
-            engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms)
+            engine = make_engine(self._url, busy_timeout_ms=self._busy_timeout_ms, cipher_key=self._cipher_key)
         try:
             with self._guard("open"):
                 self._upgrade(engine)

@@ -48,13 +48,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from app.errors import DatabaseRestoreError, DatabaseUpgradeError
-from app.store.engine import DEFAULT_BUSY_TIMEOUT_MS, describe_db_error, read_transaction, run_migrations
+from app.file_lock import holding
+from app.store.engine import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    cipher_key_of,
+    connect_sqlite,
+    describe_db_error,
+    read_transaction,
+    run_migrations,
+    sqlite_errors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -142,38 +152,43 @@ def shred_backups(database: Path, revisions: frozenset[str]) -> list[Path]:
     overwrite defeats undelete tools on ordinary file systems; SSDs and copy-on-write
     file systems may keep old blocks, which full-disk encryption (BitLocker, LUKS)
     covers. A backup that cannot be removed is logged and kept."""
-    shredded = []
-    for backup in backups_of(database):
-        if backup_revision(backup) not in revisions:
-            continue
-        try:
-            size = backup.stat().st_size
-            with backup.open("r+b") as handle:
-                for start in range(0, size, 1 << 20):
-                    handle.write(bytes(min(1 << 20, size - start)))
-                handle.flush()
-                os.fsync(handle.fileno())
-            backup.unlink()
-        except OSError as error:
-            log.error("backup %s could not be removed: %s", backup, error.strerror or error)
-            continue
-        shredded.append(backup)
-    return shredded
+    return [
+        backup for backup in backups_of(database) if backup_revision(backup) in revisions and shred_file(backup)
+    ]
 
 
-def backup_sqlite(source: sqlite3.Connection, target: Path) -> Path:
+def shred_file(path: Path) -> bool:
+    """Overwrites `path` with zeros, then deletes it (see shred_backups for what this
+    does and does not defeat); False, logged, when it could not be removed."""
+    try:
+        size = path.stat().st_size
+        with path.open("r+b") as handle:
+            for start in range(0, size, 1 << 20):
+                handle.write(bytes(min(1 << 20, size - start)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.unlink()
+    except OSError as error:
+        log.error("%s could not be removed: %s", path, error.strerror or error)
+        return False
+    return True
+
+
+def backup_sqlite(source: Any, target: Path, *, key: bytes | None = None) -> Path:
     """Copies the database of `source` to `target` with SQLite's backup API and checks the copy.
 
     The copy is written beside the target and renamed into place only after `PRAGMA
     integrity_check` says ok, so a failed backup never replaces a good one. The copy is a
     standalone file (journal mode DELETE: no -wal/-shm companions). Raises sqlite3.Error
-    or OSError.
+    or OSError. `source` is a sqlite3 or, with the file's `key`, a sqlcipher3 connection:
+    the copy is then encrypted with the same key (SQLCipher's backup API needs both ends
+    keyed alike).
     """
     partial = target.with_name(target.name + ".partial")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial.unlink(missing_ok=True)
-        copy = sqlite3.connect(partial, isolation_level=None)
+        copy = connect_sqlite(partial, key=key)
         try:
             source.backup(copy)
             copy.execute("PRAGMA journal_mode=DELETE").close()
@@ -188,15 +203,17 @@ def backup_sqlite(source: sqlite3.Connection, target: Path) -> Path:
     return target
 
 
-def restore_sqlite(backup: Path, database: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+def restore_sqlite(
+    backup: Path, database: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, key: bytes | None = None
+) -> None:
     """Copies `backup` over `database` with the backup API (which takes the database's
     locks, so a reader elsewhere never sees half a file) and checks the result.
     Close this process's connections to `database` first. Raises sqlite3.Error or OSError."""
     if not backup.is_file():
         raise FileNotFoundError(f"no backup file {backup}")
-    source = sqlite3.connect(backup, isolation_level=None)
+    source = connect_sqlite(backup, key=key)
     try:
-        target = sqlite3.connect(database, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        target = connect_sqlite(database, key=key, timeout_s=busy_timeout_ms / 1000)
         try:
             source.backup(target)
             check = [str(row[0]) for row in target.execute("PRAGMA integrity_check").fetchall()]
@@ -208,13 +225,13 @@ def restore_sqlite(backup: Path, database: Path, *, busy_timeout_ms: int = DEFAU
         raise sqlite3.DatabaseError(f"integrity_check of the restored database failed: {check[:3]}")
 
 
-def file_revision(database: Path, version_table: str) -> str | None:
-    """The revision recorded in a SQLite file, read with a plain connection."""
+def file_revision(database: Path, version_table: str, *, key: bytes | None = None) -> str | None:
+    """The revision recorded in a SQLite file, read with a connection of its own."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", version_table):
         raise ValueError(f"bad version table name {version_table!r}")
     if not database.is_file():
         raise FileNotFoundError(f"no database file {database}")
-    connection = sqlite3.connect(database)
+    connection = connect_sqlite(database, key=key)
     try:
         exists = connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (version_table,)
@@ -268,6 +285,22 @@ def upgrade_with_backup(
     if database is None:
         migrate()
         return None
+    # Two programs starting at once (the counter and a command) upgrade a file once: the
+    # second waits here, then finds the schema current. Without the lock its backup,
+    # migration and restore could interleave with the first's and undo them.
+    with holding(database.with_name(database.name + ".lock")):
+        return _upgrade_file(engine, database, script_location, version_table, keep, clock, migrate)
+
+
+def _upgrade_file(
+    engine: Engine,
+    database: Path,
+    script_location: str | Path,
+    version_table: str,
+    keep: int,
+    clock: Callable[[], datetime],
+    migrate: Callable[[], None],
+) -> UpgradeReport | None:
     head = ScriptDirectory(str(script_location)).get_current_head()
     if head is None:
         raise RuntimeError(f"no migrations in {script_location}")
@@ -291,11 +324,9 @@ def upgrade_with_backup(
         raise DatabaseUpgradeError(**failed.params)
 
     backup = backup_path(database, current or "none", clock())
+    key = cipher_key_of(engine)
     with engine.connect() as conn:
-        source = conn.connection.driver_connection
-        if not isinstance(source, sqlite3.Connection):  # pragma: no cover (pysqlite is the only driver)
-            raise TypeError("the SQLite engine does not use the sqlite3 driver")
-        backup_sqlite(source, backup)
+        backup_sqlite(conn.connection.driver_connection, backup, key=key)
     log.info("database %s at schema %s, upgrading to %s; backup: %s", database, current, head, backup)
     try:
         migrate()
@@ -334,12 +365,14 @@ def _restore_or_raise(
     cause: BaseException,
 ) -> None:
     engine.dispose()  # every pooled connection of this process closed before the copy
+    key = cipher_key_of(engine)
+    failures: tuple[type[Exception], ...] = (*sqlite_errors(), OSError)
     try:
-        restore_sqlite(backup, database)
-        restored = file_revision(database, version_table)
+        restore_sqlite(backup, database, key=key)
+        restored = file_revision(database, version_table, key=key)
         if restored != revision:
             raise sqlite3.DatabaseError(f"restored database is at schema {restored}, not {revision}")
-    except (sqlite3.Error, OSError) as restore_error:
+    except failures as restore_error:
         restore_detail = describe_db_error(restore_error)
         log.critical("restoring %s from %s failed: %s", database, backup, restore_detail)
         raise DatabaseRestoreError(

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from app.archive.signing import counter_signer
 from app.audit.trail import AuditLogHead, audit_log_path, read_refusal, refusal_path
-from app.central.store import CentralStore
+from app.central.embedded import central_store
 from app.config import Config
 from app.errors import AppError
 from app.store.local import LocalStore
@@ -52,13 +52,14 @@ def sync_status(config: Config) -> int:
 
 def _print_audit_refusal(config: Config, refused: str) -> None:
     if refused:
-        print(f"audit head refused, none shipped until IT re-anchors the chain "
-              f"(then remove {refusal_path(audit_log_path(config))}): {refused}")
+        print(f"audit head refused, none shipped until IT re-anchors the chain once the incident is closed "
+              f"(`marriage-counter audit re-anchor {config.office.counter_id} --reason …`, which removes "
+              f"{refusal_path(audit_log_path(config))}): {refused}")
 
 
 def sync_run(config: Config) -> int:
     with LocalStore.from_config(config) as store:
-        central = CentralStore(config.central_url)
+        central = central_store(config)
         try:
             try:
                 central.open()

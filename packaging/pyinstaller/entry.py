@@ -31,6 +31,7 @@ RUNTIME_MODULES = (
     ("psycopg", True),
     ("sqlalchemy.dialects.postgresql.psycopg", True),
     ("sqlalchemy.dialects.sqlite.pysqlite", True),
+    ("sqlcipher3.dbapi2", True),  # the embedded central store is a SQLCipher file
     ("alembic.context", False),  # a proxy alembic fills in while migrating
     ("serial", True),
     ("segno", True),

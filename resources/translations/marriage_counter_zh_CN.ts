@@ -166,6 +166,14 @@
         <source>This counter runs on simulated devices, but its data folder {data_dir} holds {count} case(s) captured on real devices. A simulated counter never opens real cases: start the simulation with another data folder (MARRIAGE_COUNTER_DATA_DIR), or start this counter without --simulate and without sim: devices.</source>
         <translation>本柜台使用模拟设备运行，但其数据目录 {data_dir} 中有 {count} 个在真实设备上采集的案件。模拟柜台不得打开真实案件：请使用另一个数据目录启动模拟（MARRIAGE_COUNTER_DATA_DIR），或不带 --simulate 且不配置 sim: 设备启动本柜台。</translation>
     </message>
+    <message>
+        <source>The embedded central store {database} cannot be opened with the key from {key_store} ({detail}). It was encrypted with another key: the key store is wrong or missing. Contact IT support; do not delete anything.</source>
+        <translation>无法用 {key_store} 中的密钥打开内置中心库 {database}（{detail}）。该库是用另一把密钥加密的：密钥库有误或缺失。请联系信息技术人员，不要删除任何文件。</translation>
+    </message>
+    <message>
+        <source>The counter&apos;s keys are no longer in {key_store}: {note}. Contact IT support: [security] key_store in the configuration must name the key store the keys were moved to.</source>
+        <translation>柜台密钥已不在 {key_store} 中：{note}。请联系信息技术人员：配置中的 [security] key_store 须改为密钥迁入的密钥库。</translation>
+    </message>
 </context>
 <context>
     <name>BusinessPage</name>
@@ -192,10 +200,6 @@
     <message>
         <source>Please come back between {start} and {end}.</source>
         <translation>请于 {start} 至 {end} 期间再来。</translation>
-    </message>
-    <message>
-        <source>Forms written to {folder}: {forms}</source>
-        <translation>文书已保存至 {folder}：{forms}</translation>
     </message>
     <message>
         <source>Press Ctrl+P to print the forms and finish.</source>
@@ -236,6 +240,14 @@
     <message>
         <source>Status: dissolved (divorce certificate {number}, {date}, office {office})</source>
         <translation>状态：婚姻关系已解除（离婚证字号 {number}，{date}，登记机关 {office}）</translation>
+    </message>
+    <message>
+        <source>Forms kept with the case (Ctrl+Shift+E exports them): {forms}</source>
+        <translation>文书已随案件保存（Ctrl+Shift+E 导出）：{forms}</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+V voids a misprinted certificate blank and prints it again.</source>
+        <translation>Ctrl+Shift+V：作废打印有误的证书空白并重新打印。</translation>
     </message>
 </context>
 <context>
@@ -1047,6 +1059,10 @@
         <source>Nothing was registered. The captured data is kept.</source>
         <translation>未作任何登记，已采集的材料均已保存。</translation>
     </message>
+    <message>
+        <source>The printed forms are kept with the case: Ctrl+Shift+E exports them; Ctrl+Shift+V voids a misprinted certificate blank and prints it again.</source>
+        <translation>已打印的文书随案件保存：Ctrl+Shift+E 导出；Ctrl+Shift+V 作废打印有误的证书空白并重新打印。</translation>
+    </message>
 </context>
 <context>
     <name>ErrorBar</name>
@@ -1118,30 +1134,6 @@
     <message>
         <source>Why the registrar and the supervisor are satisfied this is the person on the document (e.g. the photo is old; checked against the household register)</source>
         <translation>登记员和主管确认为证件本人的理由（例如：证件照片拍摄年代久远，已核对户口簿）</translation>
-    </message>
-    <message>
-        <source>Reason:</source>
-        <translation>理由：</translation>
-    </message>
-    <message>
-        <source>Supervisor&apos;s operator ID:</source>
-        <translation>主管操作员编号：</translation>
-    </message>
-    <message>
-        <source>Supervisor&apos;s secret:</source>
-        <translation>主管密码：</translation>
-    </message>
-    <message>
-        <source>USB key PIN:</source>
-        <translation>USB 密钥 PIN：</translation>
-    </message>
-    <message>
-        <source>The supervisor types their operator ID and secret; give the reason.</source>
-        <translation>请主管输入本人操作员编号和密码，并写明理由。</translation>
-    </message>
-    <message>
-        <source>Checking…</source>
-        <translation>正在核验…</translation>
     </message>
 </context>
 <context>
@@ -1254,6 +1246,10 @@
     <message>
         <source>Checking…</source>
         <translation>正在核验…</translation>
+    </message>
+    <message>
+        <source>QA: simulated USB keys (this counter&apos;s devices are simulated)</source>
+        <translation>测试：模拟 USB 密钥（本柜台使用模拟设备）</translation>
     </message>
 </context>
 <context>
@@ -1381,10 +1377,6 @@
     <message>
         <source>Central registry: connected</source>
         <translation>中心库：已连接</translation>
-    </message>
-    <message>
-        <source>Forms saved to {folder}</source>
-        <translation>表格已保存到 {folder}</translation>
     </message>
     <message>
         <source>The {device} is not available. {reason}</source>
@@ -1521,10 +1513,6 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
         <translation>未打印告知书：尚未读取任何当事人的身份证件。</translation>
     </message>
     <message>
-        <source>Refusal notice saved to {folder}</source>
-        <translation>告知书已保存至 {folder}</translation>
-    </message>
-    <message>
         <source>Enter: start the divorce registration (second visit) with this receipt</source>
         <translation>回车：以此回执办理离婚登记（第二次到场）</translation>
     </message>
@@ -1615,6 +1603,60 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
     <message>
         <source>Logged in: {name}</source>
         <translation>已登录：{name}</translation>
+    </message>
+    <message>
+        <source>Export forms…</source>
+        <translation>导出文书…</translation>
+    </message>
+    <message>
+        <source>Void printed certificate blank…</source>
+        <translation>作废已打印的证书空白…</translation>
+    </message>
+    <message>
+        <source>Refusal notice printed and kept with the case.</source>
+        <translation>告知书已打印并随案件保存。</translation>
+    </message>
+    <message>
+        <source>No printer: the refusal notice is kept with the case; Ctrl+Shift+E exports it.</source>
+        <translation>没有打印机：告知书已随案件保存，可按 Ctrl+Shift+E 导出。</translation>
+    </message>
+    <message>
+        <source>Forms printed and kept with the case.</source>
+        <translation>文书已打印并随案件保存。</translation>
+    </message>
+    <message>
+        <source>No printer: the forms are kept with the case; Ctrl+Shift+E exports them.</source>
+        <translation>没有打印机：文书已随案件保存，可按 Ctrl+Shift+E 导出。</translation>
+    </message>
+    <message>
+        <source>Export the case&apos;s forms to…</source>
+        <translation>将案件文书导出到…</translation>
+    </message>
+    <message>
+        <source>no printed forms are kept with this case</source>
+        <translation>本案件没有保存已打印的文书</translation>
+    </message>
+    <message>
+        <source>{count} forms exported to {folder}</source>
+        <translation>已将 {count} 份文书导出到 {folder}</translation>
+    </message>
+    <message>
+        <source>only the certificates printed for an issued case can be voided</source>
+        <translation>只能作废已发证案件打印的证书</translation>
+    </message>
+    <message>
+        <source>Certificate printed again and kept with the case.</source>
+        <translation>证书已重新打印并随案件保存。</translation>
+    </message>
+    <message>
+        <source>No printer: the new certificate is kept with the case; Ctrl+Shift+E exports it.</source>
+        <translation>没有打印机：新证书已随案件保存，可按 Ctrl+Shift+E 导出。</translation>
+    </message>
+    <message>
+        <source>The case is hidden: the audit trail could not record that it was viewed. Nothing was lost.
+Press Ctrl+Enter to try again; if it fails again, call IT support.</source>
+        <translation>案件已隐藏：审计日志无法记录本次查看。没有丢失任何内容。
+请按 Ctrl+Enter 重试；如仍失败，请联系信息技术人员。</translation>
     </message>
 </context>
 <context>
@@ -1886,6 +1928,10 @@ Ctrl+D：离婚登记申请 · Ctrl+Shift+D：撤回离婚登记申请 · Ctrl+R
         <source>Fingerprint scanner</source>
         <translation>指纹仪</translation>
     </message>
+    <message>
+        <source>USB key (second factor)</source>
+        <translation>USB 密钥（第二因素）</translation>
+    </message>
 </context>
 <context>
     <name>ReceiptBox</name>
@@ -2053,10 +2099,32 @@ The case is saved; press F12 to try again.</source>
     </message>
 </context>
 <context>
+    <name>RuleSetAsideDialog</name>
+    <message>
+        <source>Set a rule result aside: supervisor approval</source>
+        <translation>规则结果放行：主管审批</translation>
+    </message>
+    <message>
+        <source>Why the law allows a supervisor to set it aside: {basis}</source>
+        <translation>可由主管放行的依据：{basis}</translation>
+    </message>
+    <message>
+        <source>Why this result need not stop the case (e.g. the camera at this counter is out of order)</source>
+        <translation>此项不作为办理障碍的理由（例如：本柜台摄像头故障）</translation>
+    </message>
+</context>
+<context>
     <name>RulesBox</name>
     <message>
         <source>Rule results (law in force on the day of the visit)</source>
         <translation>审查结果（依办理当日施行的规定）</translation>
+    </message>
+</context>
+<context>
+    <name>SetAsideButton</name>
+    <message>
+        <source>Set rule aside… (Ctrl+Shift+O)</source>
+        <translation>主管放行规则结果…（Ctrl+Shift+O）</translation>
     </message>
 </context>
 <context>
@@ -2083,6 +2151,33 @@ The case is saved; press F12 to try again.</source>
     <message>
         <source>The counter could not start:</source>
         <translation>柜台程序无法启动：</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorApproval</name>
+    <message>
+        <source>Supervisor&apos;s operator ID:</source>
+        <translation>主管操作员编号：</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s secret:</source>
+        <translation>主管密码：</translation>
+    </message>
+    <message>
+        <source>USB key PIN:</source>
+        <translation>USB 密钥 PIN：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>理由：</translation>
+    </message>
+    <message>
+        <source>The supervisor types their operator ID and secret; give the reason.</source>
+        <translation>请主管输入本人操作员编号和密码，并写明理由。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核验…</translation>
     </message>
 </context>
 <context>
@@ -2154,6 +2249,64 @@ The case is saved; press F12 to try again.</source>
     <message>
         <source>Sync: {waiting} waiting, {failed} rejected</source>
         <translation>同步：{waiting} 项等待，{failed} 项被拒收</translation>
+    </message>
+</context>
+<context>
+    <name>UsbKeyControl</name>
+    <message>
+        <source>{serial} (issued to {operator})</source>
+        <translation>{serial}（发给 {operator}）</translation>
+    </message>
+    <message>
+        <source>Insert USB key</source>
+        <translation>插入 USB 密钥</translation>
+    </message>
+    <message>
+        <source>Pull USB key</source>
+        <translation>拔出 USB 密钥</translation>
+    </message>
+    <message>
+        <source>the scenario has no simulated USB keys</source>
+        <translation>场景中没有模拟 USB 密钥</translation>
+    </message>
+    <message>
+        <source>In the port: {key}</source>
+        <translation>已插入：{key}</translation>
+    </message>
+    <message>
+        <source>no key</source>
+        <translation>未插入密钥</translation>
+    </message>
+</context>
+<context>
+    <name>VoidBlankDialog</name>
+    <message>
+        <source>Void a printed certificate blank: supervisor approval</source>
+        <translation>作废已打印的证书空白：主管审批</translation>
+    </message>
+    <message>
+        <source>The voided blank is kept for the office&apos;s records; the certificate is printed again on a new blank.</source>
+        <translation>作废的证书空白留存备查；证书将在新的空白证书上重新打印。</translation>
+    </message>
+    <message>
+        <source>As printed on the blank; leave empty if it has none</source>
+        <translation>按空白证书上印制的号码填写；没有则留空</translation>
+    </message>
+    <message>
+        <source>What is wrong with the printed certificate (e.g. the paper jammed and the photo is smeared)</source>
+        <translation>已打印证书的问题（例如：卡纸导致照片污损）</translation>
+    </message>
+    <message>
+        <source>Certificate:</source>
+        <translation>证书：</translation>
+    </message>
+    <message>
+        <source>Print number (印制号) of the voided blank:</source>
+        <translation>作废空白证书的印制号：</translation>
+    </message>
+    <message>
+        <source>Choose the certificate to void.</source>
+        <translation>请选择要作废的证书。</translation>
     </message>
 </context>
 </TS>

@@ -86,7 +86,10 @@ def clock() -> FixedClock:
 @pytest.fixture
 def counter_services(tmp_path: Path, qapp: object, clock: FixedClock) -> Iterator[CounterServices]:
     ensure_application("zh_CN")
-    built = build_services(simulated_config(tmp_path / "office-110101"), clock=clock)
+    # One registry file the other office's counter shares (an explicit URL: not the
+    # office's own embedded store, which is keyed to its data directory).
+    registry = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    built = build_services(simulated_config(tmp_path / "office-110101", CENTRAL__URL=registry), clock=clock)
     yield built
     built.close()
 
@@ -284,13 +287,22 @@ def png_bytes(image: QImage) -> bytes:
     return bytes(buffer.data().data())
 
 
-def pdf_text(path: Path) -> str:
-    return "".join(page.extract_text() for page in PdfReader(path).pages)
+def pdf_text(pdf: Path | bytes) -> str:
+    """The text of a PDF file, or of a PDF's bytes (the forms kept with a case)."""
+    source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+    return "".join(page.extract_text() for page in PdfReader(source).pages)
 
 
-def pdf_page_png(path: Path, dpi: int = 200) -> bytes:
+def kept_pdf(case: MarriageCase, name: str) -> bytes:
+    """The PDF of the form `name` printed for `case`, as kept with the case."""
+    pdf = case.form_file(name)
+    assert pdf is not None, f"{name} is not kept with case {case.case_id}: {[f.name for f in case.form_files]}"
+    return pdf
+
+
+def pdf_page_png(path: Path | bytes, dpi: int = 200) -> bytes:
     """Page 1 rasterised by PDFium, a renderer independent of Qt's PDF writer."""
-    pdf = pypdfium2.PdfDocument(str(path))
+    pdf = pypdfium2.PdfDocument(path if isinstance(path, bytes) else str(path))
     try:
         page = pdf[0]
         try:

@@ -15,11 +15,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.audit import AuditAction
+from app.audit.errors import AuditWriteError
 from app.auth.errors import NotLoggedInError
 from app.auth.service import BUILTIN_QA_ID, BUILTIN_SUPERVISOR_ID, SIMULATED_SECRETS
 from app.bootstrap import CounterServices, build_services
+from app.central.embedded import central_store
 from app.central.operators import CentralOperators
-from app.central.store import CentralStore
 from app.config import load_config
 from app.domain.case import MarriageStep, Role
 from tests.app.auth.helpers import SECRETS, WANG, account
@@ -60,7 +62,7 @@ def real_counter(tmp_path: Path, qapp: object) -> Iterator[CounterServices]:
     ensure_application("zh_CN")
     config = load_config(environ={}, read_system_files=False).model_copy(update={"data_dir": tmp_path / "data"})
     config.data_dir.mkdir(parents=True)
-    with CentralStore(config.central_url) as central:  # IT added the account (`operators add`)
+    with central_store(config) as central:  # IT added the account (`operators add`)
         CentralOperators(central).add(account(WANG))
     services = build_services(config)
     yield services
@@ -180,3 +182,95 @@ def test_the_approval_dialog_accepts_only_a_supervisor(window: MainWindow, qtbot
     check = window.case.face_check_for(Role.A)
     assert check is not None and check.overridden and check.override_by_id == BUILTIN_SUPERVISOR_ID
     assert ("approval", BUILTIN_SUPERVISOR_ID) in audited(window.services)
+
+
+def test_the_lock_hides_the_pen_pad_and_keeps_the_signature_in_progress(window: MainWindow, qtbot: QtBot) -> None:
+    """The pen pad's window lives outside the main window (on the second screen): the
+    lock hides it too, and the signature going on in it survives the lock."""
+    from PySide6.QtWidgets import QDialog
+
+    from tests.ui.test_pen_signature import MM_PER_PX, TEXT, pen_stroke
+    from ui.pen_signature import QtPenSignaturePad
+
+    host = QDialog()  # as ui.app.open_gui_devices makes it: no parent
+    qtbot.addWidget(host)
+    pad = QtPenSignaturePad(host, "pen", mm_per_px=MM_PER_PX)
+    try:
+        future = pad.capture_signature("李测", TEXT)
+        assert host.isVisible()
+        stylus = _stylus()
+        pen_stroke(pad.widget, stylus, 40, 60)  # half signed when the counter locks
+        window.idle_lock()
+        assert window.locked and not host.isVisible()
+        assert not future.done() and pad.pending and len(pad.widget.samples()) == 12  # not cancelled
+
+        log_in(qtbot, window, BUILTIN_QA_ID, "wrong")
+        assert window.locked and not host.isVisible()  # a refused attempt shows nothing
+        log_in(qtbot, window, BUILTIN_QA_ID, SIMULATED_SECRETS[BUILTIN_QA_ID])
+        assert not window.locked and host.isVisible()
+        pen_stroke(pad.widget, stylus, 220, 70, t0=1400)  # the signer goes on
+        pad.widget.done()
+        assert future.result(timeout=0).strokes and not host.isVisible()
+
+        # A request made while locked waits hidden; nothing pending: nothing shown after.
+        window.idle_lock()
+        later = pad.capture_signature("王测", TEXT)
+        assert pad.pending and not host.isVisible()
+        log_in(qtbot, window, BUILTIN_QA_ID, SIMULATED_SECRETS[BUILTIN_QA_ID])
+        assert host.isVisible() and pad.widget.signer == "王测"
+        pad.widget.cancel()
+        assert later.exception(timeout=0) is not None
+        window.idle_lock()
+        log_in(qtbot, window, BUILTIN_QA_ID, SIMULATED_SECRETS[BUILTIN_QA_ID])
+        assert not host.isVisible()
+
+        # Quitting from the lock does not show the pad again on the way out.
+        pad.capture_signature("李测", TEXT)
+        window.idle_lock()
+        assert window.login_dialog is not None
+        window.login_dialog.quit_button.click()
+        assert not host.isVisible()
+    finally:
+        pad.close()
+
+
+def _stylus() -> Any:
+    from PySide6.QtGui import QInputDevice, QPointingDevice
+
+    return QPointingDevice(
+        "test stylus", 4712, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure
+        | QInputDevice.Capability.XTilt | QInputDevice.Capability.YTilt,
+        1, 2,
+    )
+
+
+def test_a_view_the_audit_trail_cannot_record_hides_the_case_until_retried(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader: Any = window.services.devices["id_reader"]
+    press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    reader.present_card("groom1")
+    press(qtbot, window, Qt.Key.Key_F2)
+    case = window.case
+    assert case is not None and window.stack.currentWidget() is window.pages[MarriageStep.IDENTIFY]
+
+    guard = window.services.guard
+    record = guard.record
+
+    def disk_full(action: AuditAction, **kwargs: Any) -> None:
+        if action is AuditAction.VIEW:
+            raise AuditWriteError("No space left on device")
+        record(action, **kwargs)
+
+    monkeypatch.setattr(guard, "record", disk_full)
+    window.idle_lock()  # another operator unlocks: their view of the open case is recorded first
+    log_in(qtbot, window, BUILTIN_SUPERVISOR_ID, SIMULATED_SECRETS[BUILTIN_SUPERVISOR_ID])
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.view_refused, timeout=5_000)
+    assert "AUD-001" in window.error_bar.text and window.case is not None  # hidden, not lost
+    assert window.case.case_id == case.case_id
+
+    monkeypatch.setattr(guard, "record", record)  # IT freed the disk
+    window.error_bar.retry()
+    qtbot.waitUntil(lambda: ("view", BUILTIN_SUPERVISOR_ID) in audited(window.services), timeout=5_000)
+    assert window.stack.currentWidget() is window.pages[MarriageStep.IDENTIFY]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.archive.signing import ArchiveSigner, counter_signer
+from app.central.embedded import central_store
 from app.central.store import CentralStore
 from app.config import Config, load_config
 from app.domain.case import DeviceMode, MarriageCase
@@ -51,7 +52,7 @@ def counter_config(data_dir: Path) -> Config:
 def open_counter(data_dir: Path) -> Iterator[Counter]:
     config = counter_config(data_dir)
     clock = FixedClock(NOW)
-    with LocalStore.from_config(config) as local, CentralStore(config.central_url) as central:
+    with LocalStore.from_config(config) as local, central_store(config) as central:
         signer = counter_signer(config)
         sync = SyncService(local, central, clock=clock, signer=signer)
         flow = MarriageWorkflow(

@@ -13,7 +13,7 @@ from app.audit import AuditAction
 from app.audit.cli import audit_show, audit_verify
 from app.audit.errors import AuditUnavailableError
 from app.audit.trail import GENESIS, KEY_NAME, AuditTrail, audit_log_path, open_audit_trail, read_head
-from app.central.store import CentralStore
+from app.central.embedded import central_store
 from app.config import Config, load_config
 from app.security.keys import FileKeyStore, KeyringKeyStore, KeyStore, MemoryKeyStore
 from tests.app.audit.helpers import edit, event, lines, write_lines
@@ -53,7 +53,7 @@ def test_edited_record_exits_1_naming_its_line(config: Config, capsys: pytest.Ca
 
 def test_cut_tail_exits_1_against_the_central_head(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
     trail = _write(config, 5)
-    with CentralStore(config.central_url) as central:
+    with central_store(config) as central:
         seq, head_hash = read_head(trail.path)
         central.record_audit_head(config.office.counter_id, seq, head_hash, previous_seq=0, previous_hash=GENESIS)
     write_lines(trail.path, lines(trail.path)[:3])
@@ -113,7 +113,7 @@ def test_the_counter_id_is_the_configured_one_unless_a_file_is_given(
 ) -> None:
     trail = _write(config, 4)
     seq, head_hash = read_head(trail.path)
-    with CentralStore(config.central_url) as central:
+    with central_store(config) as central:
         central.record_audit_head(config.office.counter_id, seq, head_hash, previous_seq=0, previous_hash=GENESIS)
         central.record_audit_head("counter-99", 2, "9" * 64, previous_seq=0, previous_hash=GENESIS)
     records = lines(trail.path)

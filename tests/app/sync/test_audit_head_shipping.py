@@ -16,6 +16,7 @@ import pytest
 from app.audit import AuditAction
 from app.audit.trail import GENESIS, AuditTrail, open_audit_trail, read_head, read_refusal, refusal_path
 from app.central.audit_heads import AuditHeadRecord
+from app.central.embedded import central_store
 from app.central.store import CentralStore
 from app.config import Config, load_config
 from app.domain.case import CaseStatus
@@ -265,7 +266,7 @@ def test_sync_run_ships_the_head_of_the_counters_log(config: Config, capsys: pyt
         trail.record(event(2, counter_id=config.office.counter_id))
     assert sync_run(config) == 0
     assert "audit head seq 2 held by the central store" in capsys.readouterr().out
-    with CentralStore(config.central_url) as central:
+    with central_store(config) as central:
         head = central.audit_head_of(config.office.counter_id)
     assert head is not None and (head.seq, head.head_hash) == tuple(read_head(trail.path))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.central.store import CentralStore
+from app.central.embedded import central_store
 from app.config import Config, load_config
 from app.domain.case import DeviceMode
 from app.domain.identity import Sex
@@ -27,7 +27,7 @@ def config(tmp_path: Path) -> Config:
 
 def _queue_waiting_registrations(config: Config, count: int) -> None:
     """Registers `count` cases while the central store is down: they wait in the outbox."""
-    with LocalStore(config.store_url) as local, CentralStore(config.central_url) as real:
+    with LocalStore(config.store_url) as local, central_store(config) as real:
         central = FaultyCentral(real)
         central.down = True
         flow = MarriageWorkflow(local, central, config, SystemClock(), DeviceMode.SIMULATED, rules_context(config),
@@ -55,7 +55,7 @@ def test_run_pushes_everything_now(config: Config, capsys: pytest.CaptureFixture
     assert sync_run(config) == 0
     out = capsys.readouterr().out
     assert "acknowledged 2" in out and "pending=0" in out
-    with CentralStore(config.central_url) as central:
+    with central_store(config) as central:
         assert len(central.list_marriages()) == 2
     assert sync_run(config) == 0  # nothing left: still fine
 
