@@ -54,9 +54,16 @@ class InterProcessLock:
 
 
 @contextmanager
-def holding(path: Path) -> Iterator[None]:
-    """Holds the lock on `path` (created if missing) for the block."""
-    lock = InterProcessLock(path)
+def holding(path: Path, *, create: bool = True) -> Iterator[None]:
+    """Holds the lock on `path` for the block. A missing lock file is created, or with
+    `create=False` the block runs unlocked (nobody who takes the lock has run yet)."""
+    try:
+        lock = InterProcessLock(path, create=create)
+    except FileNotFoundError:
+        if create:
+            raise
+        yield
+        return
     try:
         lock.acquire()
         try:

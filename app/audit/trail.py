@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.audit import AuditEvent
 from app.audit.errors import AuditWriteError
-from app.file_lock import InterProcessLock
+from app.file_lock import InterProcessLock, holding
 from app.logging_setup import mask_personal_data
 
 if TYPE_CHECKING:
@@ -212,19 +212,8 @@ def writers_excluded(log_path: Path) -> Iterator[None]:
     """Holds the writers' lock while a reader looks at the log, so it sees only records
     that are complete and durable. Without the lock file (no trail ever opened the log,
     or a read-only copy) the reader goes on unlocked."""
-    try:
-        lock = InterProcessLock(lock_path(log_path), create=False)
-    except OSError:
+    with holding(lock_path(log_path), create=False):
         yield
-        return
-    try:
-        lock.acquire()
-        try:
-            yield
-        finally:
-            lock.release()
-    finally:
-        lock.close()
 
 
 def read_head(path: Path) -> AuditHead:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
@@ -73,26 +74,8 @@ def store_audit_head(
     previous_seq: int,
     previous_hash: str,
 ) -> None:
-    shipped_at = now.astimezone(UTC)
-    if previous_seq == 0:
-        conn.execute(
-            dialect_insert(conn, AuditHeadRow)
-            .values(counter_id=counter_id, seq=seq, head_hash=head_hash, shipped_at=shipped_at)
-            .on_conflict_do_nothing(index_elements=[AuditHeadRow.counter_id])
-        )
-    else:
-        conn.execute(
-            update(AuditHeadRow)
-            .where(
-                AuditHeadRow.counter_id == counter_id,
-                AuditHeadRow.seq == previous_seq,
-                AuditHeadRow.head_hash == previous_hash,
-            )
-            .values(seq=seq, head_hash=head_hash, shipped_at=shipped_at)
-        )
-    stored = conn.execute(
-        select(AuditHeadRow.seq, AuditHeadRow.head_hash).where(AuditHeadRow.counter_id == counter_id)
-    ).one_or_none()
+    expected = None if previous_seq == 0 else (previous_seq, previous_hash)
+    stored = _compare_and_set(conn, counter_id, seq, head_hash, now, expected)
     if stored is not None and stored.seq == seq and stored.head_hash == head_hash:
         return  # moved, or the very same head again
     if stored is None:
@@ -128,26 +111,7 @@ def replace_audit_head(
     looked at: a head shipped meanwhile fails it (AUD-003, run the command again)
     instead of being overwritten unseen."""
     check_audit_head(counter_id, seq, head_hash)
-    shipped_at = now.astimezone(UTC)
-    if replaced is None:
-        conn.execute(
-            dialect_insert(conn, AuditHeadRow)
-            .values(counter_id=counter_id, seq=seq, head_hash=head_hash, shipped_at=shipped_at)
-            .on_conflict_do_nothing(index_elements=[AuditHeadRow.counter_id])
-        )
-    else:
-        conn.execute(
-            update(AuditHeadRow)
-            .where(
-                AuditHeadRow.counter_id == counter_id,
-                AuditHeadRow.seq == replaced[0],
-                AuditHeadRow.head_hash == replaced[1],
-            )
-            .values(seq=seq, head_hash=head_hash, shipped_at=shipped_at)
-        )
-    stored = conn.execute(
-        select(AuditHeadRow.seq, AuditHeadRow.head_hash).where(AuditHeadRow.counter_id == counter_id)
-    ).one_or_none()
+    stored = _compare_and_set(conn, counter_id, seq, head_hash, now, replaced)
     if stored is not None and (stored.seq, stored.head_hash) == (seq, head_hash):
         return
     raise AuditHeadRefusedError(
@@ -166,3 +130,32 @@ def read_audit_head(conn: Connection, counter_id: str) -> AuditHeadRecord | None
     if row is None:
         return None
     return AuditHeadRecord(counter_id, int(row.seq), str(row.head_hash), row.shipped_at)
+
+
+def _compare_and_set(
+    conn: Connection, counter_id: str, seq: int, head_hash: str, now: datetime, expected: tuple[int, str] | None
+) -> Any:
+    """The head becomes (seq, head_hash) if the stored one is `expected` (None: there is
+    none: an INSERT that does nothing when one exists); returns the row read back in the
+    same transaction ((seq, head_hash), or None)."""
+    shipped_at = now.astimezone(UTC)
+    if expected is None:
+        conn.execute(
+            dialect_insert(conn, AuditHeadRow)
+            .values(counter_id=counter_id, seq=seq, head_hash=head_hash, shipped_at=shipped_at)
+            .on_conflict_do_nothing(index_elements=[AuditHeadRow.counter_id])
+        )
+    else:
+        conn.execute(
+            update(AuditHeadRow)
+            .where(
+                AuditHeadRow.counter_id == counter_id,
+                AuditHeadRow.seq == expected[0],
+                AuditHeadRow.head_hash == expected[1],
+            )
+            .values(seq=seq, head_hash=head_hash, shipped_at=shipped_at)
+        )
+    return conn.execute(
+        select(AuditHeadRow.seq, AuditHeadRow.head_hash).where(AuditHeadRow.counter_id == counter_id)
+    ).one_or_none()
+

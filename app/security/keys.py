@@ -37,6 +37,7 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -166,16 +167,7 @@ class FileKeyStore:
     def put(self, name: str, data: bytes) -> None:
         """Stores a key copied from another store. A key of that name already here must be
         the same bytes (a move run again); another key is never overwritten."""
-        _check_name(name)
-        if len(data) != KEY_BYTES:
-            raise ValueError(f"a key is {KEY_BYTES} bytes")
-        present = self.load(name)
-        if present is not None:
-            if present != data:
-                raise KeyFileRefusedError(
-                    key=str(self.directory / f"{name}.key"),
-                    reason="another key of that name is there already; it is not overwritten",
-                )
+        if _present_already(self.load, name, data, str(self.directory / f"{name}.key")):
             return
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -371,16 +363,7 @@ class KeyringKeyStore:
 
     def put(self, name: str, data: bytes) -> None:
         """Stores a key copied from another store; never overwrites another key."""
-        _check_name(name)
-        if len(data) != KEY_BYTES:
-            raise ValueError(f"a key is {KEY_BYTES} bytes")
-        present = self.load(name)
-        if present is not None:
-            if present != data:
-                raise KeyFileRefusedError(
-                    key=f"{self.service}/{name}", reason="another key of that name is there already; it is not "
-                    "overwritten"
-                )
+        if _present_already(self.load, name, data, f"{self.service}/{name}"):
             return
         self._set(name, base64.b64encode(data).decode("ascii"))
         if self.load(name) != data:
@@ -441,6 +424,18 @@ class MemoryKeyStore:
     def exists(self, name: str) -> bool:
         with self._lock:
             return name in self._keys
+
+
+def _present_already(load: Callable[[str], bytes | None], name: str, data: bytes, where: str) -> bool:
+    """For `put`: True when the very key is there already (a move run again); a different
+    key of that name is refused, never overwritten."""
+    _check_name(name)
+    if len(data) != KEY_BYTES:
+        raise ValueError(f"a key is {KEY_BYTES} bytes")
+    present = load(name)
+    if present is not None and present != data:
+        raise KeyFileRefusedError(key=where, reason="another key of that name is there already; it is not overwritten")
+    return present is not None
 
 
 def open_key_store(config: Config) -> KeyStore:

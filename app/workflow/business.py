@@ -62,7 +62,7 @@ from app.workflow.capture import (
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
-from app.workflow.forms import check_not_issued, void_blank, with_form_files, with_refusal_notice, with_reprint
+from app.workflow.forms import as_issued, void_blank, with_refusal_notice, with_reprint
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
 from app.workflow.set_aside import approve_set_aside
@@ -396,12 +396,7 @@ class BusinessWorkflow:
         archive package (app.sync)."""
         if case.registration is None:
             raise WorkflowError(reason="中心库尚未确认，不能出具文书")
-        check_not_issued(case)
-        printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
-        issued = replace(
-            with_form_files(case, form_files or {}), printed_forms=printed, status=CaseStatus.ISSUED,
-            step=MarriageStep.DONE, updated_at=self.clock.now(),
-        )
+        issued = as_issued(case, forms, form_files or {}, self.clock.now())
         queued = self.sync.enqueue_archive(issued, build_archive_package(issued, form_files or {}))
         self._audit(AuditAction.CHANGE, queued, "mark_issued")
         return queued

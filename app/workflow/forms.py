@@ -25,7 +25,7 @@ from typing import Protocol
 from app.audit import AuditAction
 from app.auth.guard import CounterGuard
 from app.auth.model import ApprovalKind, Permission, SupervisorCredentials
-from app.domain.case import CaseStatus, FormFile, MarriageCase, VoidedBlank
+from app.domain.case import CaseStatus, FormFile, MarriageCase, MarriageStep, VoidedBlank
 from app.errors import AppError, OutputError, WorkflowError
 from app.workflow.access import approving_supervisor
 
@@ -76,6 +76,17 @@ def check_not_issued(case: MarriageCase) -> None:
     if case.status in (CaseStatus.ISSUED, CaseStatus.REFUSED, CaseStatus.CANCELLED):
         raise WorkflowError(reason=f"案件状态为 {case.status.value}，文书已出具或案件已结束；"
                                    "证书打印有误须经主管批准作废空白证书后重新打印")
+
+
+def as_issued(
+    case: MarriageCase, forms: tuple[str, ...], form_files: Mapping[str, bytes], now: datetime
+) -> MarriageCase:
+    """The case closed as issued with the forms printed, their PDFs kept (mark_issued of
+    every business: a case is issued once, see check_not_issued)."""
+    check_not_issued(case)
+    printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
+    return replace(with_form_files(case, form_files), printed_forms=printed, status=CaseStatus.ISSUED,
+                   step=MarriageStep.DONE, updated_at=now)
 
 
 def check_void_request(case: MarriageCase, form: str, reason: str) -> None:

@@ -57,7 +57,7 @@ from app.workflow.capture import (
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
-from app.workflow.forms import check_not_issued, void_blank, with_form_files, with_reprint
+from app.workflow.forms import as_issued, void_blank, with_reprint
 from app.workflow.ports import CaseRepository, CentralRegistry
 from app.workflow.set_aside import approve_set_aside
 from devices.camera.types import CapturedImage
@@ -466,12 +466,7 @@ class MarriageWorkflow:
         store."""
         if case.registration is None:
             raise WorkflowError(reason="尚未登记，不能发证")
-        check_not_issued(case)
-        printed = tuple(dict.fromkeys((*case.printed_forms, *forms)))
-        issued = replace(
-            with_form_files(case, form_files or {}), printed_forms=printed, status=CaseStatus.ISSUED,
-            step=MarriageStep.DONE, updated_at=self.clock.now(),
-        )
+        issued = as_issued(case, forms, form_files or {}, self.clock.now())
         queued = self._sync().enqueue_archive(issued, build_archive_package(issued, form_files or {}))
         self._audit(AuditAction.CHANGE, queued, "mark_issued")
         return queued

@@ -295,8 +295,9 @@ def test_issuing_queues_the_archive_with_its_manifest(flow: MarriageWorkflow, lo
     names = [f.name for f in files]
     assert names[-1] == "manifest.json" and "forms/certificate-A.pdf" in names and "case.json" in names
     assert all(f.data is not None and not f.confirmed for f in files)
-    # Reprinting does not queue a second package.
-    flow.mark_issued(issued, ("certificate-B.pdf",), form_files={"certificate-B.pdf": b"%PDF-1.7 B"})
+    # Issuing again is refused (a reprint goes through a voided blank) and queues nothing.
+    with pytest.raises(WorkflowError, match="作废"):
+        flow.mark_issued(issued, ("certificate-B.pdf",), form_files={"certificate-B.pdf": b"%PDF-1.7 B"})
     assert len(local.outbox_items(states=[OutboxState.PENDING])) == 1
     assert [f.name for f in local.archive_files(issued.case_id)] == names
 
