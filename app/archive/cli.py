@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from app.archive.package import MANIFEST
 from app.archive.signing import (
     ArchiveProblem,
     ManifestSignature,
@@ -64,7 +65,7 @@ def archive_export(config: Config, case_id: str, out: Path, central_url: str | N
 
         # Confirmed by the central store and dropped here: the registry has them.
         with central_store(config, central_url) as central:
-            held = central.archive_file_data(items[0].reg_uuid)
+            held = central.archive_file_data(str(items[0].payload.get("registration_uuid") or items[0].reg_uuid))
         lost = [name for name in dropped if name not in held]
         if lost:
             print(f"marriage-counter: {lost[0]} is neither on this counter nor in the central store", file=sys.stderr)
@@ -169,9 +170,11 @@ def archive_verify(config: Config, path: Path, public_key_file: Path | None, cen
         print(f"invalid: {problems[0]}{more}")
         return 1
     signature = ManifestSignature.parse(files["manifest.sig"])
+    manifests = sum(1 for name in files if name.endswith(f"/{MANIFEST}") or name == MANIFEST)
+    supplements = f" and {manifests - 1} supplement(s)" if manifests > 1 else ""
     print(
-        f"valid: {len(files) - 2} file(s) and the manifest, signed by counter {signature.counter_id} "
-        f"with key {signature.key_id}"
+        f"valid: {len(files) - 2 * manifests} file(s) and the manifest{supplements}, signed by counter "
+        f"{signature.counter_id} with key {signature.key_id}"
     )
     return 0
 

@@ -8,12 +8,19 @@ hash before the counter deletes its local copy. The manifest also names the case
 the registration, the office and the counter; `manifest.sig` (app.archive.signing)
 signs its exact bytes with the counter's key, which makes the package verifiable
 offline and lets the central store refuse a tampered one.
+
+What happens to an issued case later (a certificate blank voided and the certificate
+printed again, 规范 2015 Art. 58) goes to the archive as a supplement: files under
+`supplement-<n>/`, with their own `supplement-<n>/manifest.json` (naming the same
+registration and its number n) and signature. The first package is never changed, and
+each supplement is checked on its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +32,23 @@ MANIFEST = "manifest.json"
 SIGNATURE_FILE = "manifest.sig"  # app.archive.signing.SIGNATURE: the one file the manifest cannot list
 # 2: adds office_code and counter_id (version 1 packages are still read and checked).
 MANIFEST_VERSION = 2
+_SUPPLEMENT = re.compile(r"^supplement-([1-9][0-9]{0,3})/")
+
+
+def supplement_prefix(number: int) -> str:
+    return f"supplement-{number}/"
+
+
+def package_prefix(name: str) -> str:
+    """The package a file name belongs to: "" for the first, "supplement-<n>/" for one
+    added later."""
+    match = _SUPPLEMENT.match(name)
+    return match.group(0) if match else ""
+
+
+def supplement_number(prefix: str) -> int | None:
+    match = _SUPPLEMENT.match(prefix)
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +67,11 @@ class ArchivePackage:
     case_id: str
     reg_uuid: str
     files: tuple[ArchiveFile, ...]  # the manifest after the files it lists (then manifest.sig, once signed)
+    prefix: str = ""  # "supplement-<n>/" for a supplement (every name starts with it)
 
     @property
     def manifest_json(self) -> bytes:
-        return next(f.data for f in self.files if f.name == MANIFEST)
+        return next(f.data for f in self.files if f.name == self.prefix + MANIFEST)
 
 
 def _case_record(case: MarriageCase) -> dict[str, Any]:
@@ -124,13 +149,27 @@ def build_archive_package(case: MarriageCase, forms: Mapping[str, bytes]) -> Arc
     )
 
 
+def build_supplement(case: MarriageCase, number: int, files: Mapping[str, bytes]) -> ArchivePackage:
+    """Supplement `number` of an issued case's archive: `files` (name → bytes) under
+    `supplement-<number>/`, with their manifest (unsigned)."""
+    if case.registration is None or case.registration_uuid is None:
+        raise ValueError(f"case {case.case_id} is not registered: nothing to archive")
+    prefix = supplement_prefix(number)
+    return package_of(
+        (ArchiveFile.of(prefix + name, data) for name, data in files.items()),
+        case_id=case.case_id, reg_uuid=case.registration_uuid, certificate_no=case.registration.certificate_no,
+        office_code=case.office_code, counter_id=case.counter_id, supplement=number,
+    )
+
+
 def package_of(
     files: Iterable[ArchiveFile], *, case_id: str, reg_uuid: str, certificate_no: str, office_code: str,
-    counter_id: str,
+    counter_id: str, supplement: int | None = None,
 ) -> ArchivePackage:
     """`files` and, after them, the manifest listing them (unsigned)."""
     listed = tuple(files)
-    manifest = {
+    prefix = supplement_prefix(supplement) if supplement is not None else ""
+    manifest: dict[str, Any] = {
         "version": MANIFEST_VERSION,
         "case_id": case_id,
         "registration_uuid": reg_uuid,
@@ -139,7 +178,9 @@ def package_of(
         "counter_id": counter_id,
         "files": [{"name": f.name, "sha256": f.sha256, "size": len(f.data)} for f in listed],
     }
-    return ArchivePackage(case_id, reg_uuid, (*listed, ArchiveFile.of(MANIFEST, _json(manifest))))
+    if supplement is not None:
+        manifest["supplement"] = supplement
+    return ArchivePackage(case_id, reg_uuid, (*listed, ArchiveFile.of(prefix + MANIFEST, _json(manifest))), prefix)
 
 
 def verify_package(files: Iterable[tuple[str, bytes]]) -> list[str]:

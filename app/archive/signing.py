@@ -34,7 +34,14 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
-from app.archive.package import MANIFEST, SIGNATURE_FILE, ArchiveFile, ArchivePackage
+from app.archive.package import (
+    MANIFEST,
+    SIGNATURE_FILE,
+    ArchiveFile,
+    ArchivePackage,
+    package_prefix,
+    supplement_number,
+)
 from app.central.errors import CounterKeyConflictError
 
 if TYPE_CHECKING:
@@ -119,10 +126,11 @@ class ArchiveSigner:
 
     def sign_package(self, package: ArchivePackage) -> ArchivePackage:
         """The package with `manifest.sig` appended; a package signed already is returned as is."""
-        if any(f.name == SIGNATURE for f in package.files):
+        name = package.prefix + SIGNATURE
+        if any(f.name == name for f in package.files):
             return package
-        signature = ArchiveFile.of(SIGNATURE, self.signature_file(package.manifest_json))
-        return ArchivePackage(package.case_id, package.reg_uuid, (*package.files, signature))
+        signature = ArchiveFile.of(name, self.signature_file(package.manifest_json))
+        return ArchivePackage(package.case_id, package.reg_uuid, (*package.files, signature), package.prefix)
 
 
 def counter_signer(config: Config, key_store: KeyStore | None = None) -> ArchiveSigner:
@@ -159,6 +167,7 @@ class Manifest:
     office_code: str | None  # None in version-1 manifests
     counter_id: str | None
     entries: dict[str, tuple[str, int]]
+    supplement: int | None = None  # n of a `supplement-<n>/manifest.json`
 
     @classmethod
     def parse(cls, data: bytes) -> Manifest:
@@ -173,12 +182,16 @@ class Manifest:
                     raise ValueError(f"{name!r} listed twice or listing itself")
                 entries[name] = (sha256, size)
             office_code, counter_id = document.get("office_code"), document.get("counter_id")
+            supplement = document.get("supplement")
+            if supplement is not None and type(supplement) is not int:
+                raise TypeError(f"supplement {supplement!r}")
             return cls(
                 str(document["registration_uuid"]),
                 str(document["case_id"]),
                 None if office_code is None else str(office_code),
                 None if counter_id is None else str(counter_id),
                 entries,
+                supplement,
             )
         except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
             raise ArchiveProblem(f"{MANIFEST} is unreadable: {error}") from error
@@ -255,27 +268,60 @@ def check_signed_by_its_counter(manifest: Manifest, signature: ManifestSignature
 PublicKeyFor = Callable[[ManifestSignature], Ed25519PublicKey]
 
 
+def check_supplement(manifest: Manifest, prefix: str, package: Manifest | None) -> None:
+    """Raises ArchiveProblem unless the manifest at `prefix` ("" or "supplement-<n>/") is
+    what it says it is: a first package names no supplement; supplement n says n, lists
+    only its own files, and belongs to the registration of the package it follows."""
+    number = supplement_number(prefix)
+    if manifest.supplement != number:
+        raise ArchiveProblem(f"{prefix}{MANIFEST} says supplement {manifest.supplement}, its place says {number}")
+    outside = sorted(name for name in manifest.entries if package_prefix(name) != prefix)
+    if outside:
+        raise ArchiveProblem(f"{prefix}{MANIFEST} lists {outside[0]}, a file of another package")
+    if number is not None:
+        if package is None:
+            raise ArchiveProblem(f"{prefix}{MANIFEST}: a supplement with no package before it")
+        if manifest.registration_uuid != package.registration_uuid:
+            raise ArchiveProblem(f"{prefix}{MANIFEST} is a supplement of registration {manifest.registration_uuid}")
+
+
 def check_signed_package(files: Mapping[str, bytes], public_key_for: PublicKeyFor) -> list[str]:
-    """Problems of a whole package (name → bytes), first problem first; empty when the
-    signature is the counter's and every file matches the manifest.
+    """Problems of a whole package (name → bytes) and its supplements, first problem
+    first; empty when each one's signature is the counter's and every file matches its
+    manifest.
 
     `public_key_for` returns the key to check the signature with; it raises ArchiveProblem
     when the package's key is not acceptable (revoked, unknown) and anything else when
     no key can be had at all (the caller's "cannot check").
     """
-    if MANIFEST not in files:
-        return [f"{MANIFEST} is missing"]
-    if SIGNATURE not in files:
-        return [f"{SIGNATURE} is missing: the package is not signed"]
-    try:
-        manifest = Manifest.parse(files[MANIFEST])
-        signature = ManifestSignature.parse(files[SIGNATURE])
-        check_signed_by_its_counter(manifest, signature)
-        signature.verify(files[MANIFEST], public_key_for(signature))
-    except ArchiveProblem as problem:
-        return [str(problem)]
-    present = {name: (hashlib.sha256(data).hexdigest(), len(data)) for name, data in files.items()}
-    return compare_with_manifest(manifest, present)
+    groups: dict[str, dict[str, bytes]] = {}
+    for name, data in files.items():
+        groups.setdefault(package_prefix(name), {})[name] = data
+    problems: list[str] = []
+    package: Manifest | None = None
+    for prefix in sorted(groups, key=lambda p: supplement_number(p) or 0):
+        group = groups[prefix]
+        manifest_name, signature_name = prefix + MANIFEST, prefix + SIGNATURE
+        if manifest_name not in group:
+            return [*problems, f"{manifest_name} is missing"]
+        if signature_name not in group:
+            return [*problems, f"{signature_name} is missing: the package is not signed"]
+        try:
+            manifest = Manifest.parse(group[manifest_name])
+            check_supplement(manifest, prefix, package)
+            signature = ManifestSignature.parse(group[signature_name])
+            check_signed_by_its_counter(manifest, signature)
+            signature.verify(group[manifest_name], public_key_for(signature))
+        except ArchiveProblem as problem:
+            text = str(problem)
+            return [*problems, text if prefix in text else f"{prefix} {text}"]
+        present = {
+            name: (hashlib.sha256(data).hexdigest(), len(data))
+            for name, data in group.items() if name not in (manifest_name, signature_name)
+        }
+        problems += compare_with_manifest(manifest, present)
+        package = package or manifest
+    return problems
 
 
 # --- shipping (the sync service's hook) -----------------------------------------------

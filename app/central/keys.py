@@ -14,7 +14,10 @@ cloned with its key store).
 Every file of an archive is stored only with a package whose `manifest.sig` verifies
 with the counter's registered, valid key, whose office is the registration's, whose
 manifest names the counter that signed it, and whose files all match the signed
-manifest by name, size and SHA-256 (`check_archive_batch`).
+manifest by name, size and SHA-256 (`check_archive_batch`). A supplement
+(`supplement-<n>/…`, app.archive.package: a voided blank and its reprint) is checked
+the same way on its own manifest, after the registration's package is stored, and
+one call stores files of one package only.
 A resend of files already held is answered without a check: nothing new would be
 stored, and the first send was checked in full (which is also why a package completed
 before its key was revoked is still confirmed to a counter resending it).
@@ -34,13 +37,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row, select, update
 
-from app.archive.package import MANIFEST
+from app.archive.package import MANIFEST, package_prefix
 from app.archive.signing import (
     SIGNATURE,
     ArchiveProblem,
     Manifest,
     ManifestSignature,
     check_signed_by_its_counter,
+    check_supplement,
     compare_with_manifest,
     key_id_of,
     load_public_key,
@@ -200,16 +204,24 @@ def check_archive_batch(
     def rejected(reason: str) -> ArchiveRejectedError:
         return ArchiveRejectedError(reg_uuid=reg_uuid, reason=reason)
 
-    if MANIFEST in held:
+    prefixes = sorted({package_prefix(name) for name in new})
+    if len(prefixes) > 1:
+        raise rejected(f"{new[0]} and {new[-1]} belong to different packages: one package (or supplement) a call")
+    prefix = prefixes[0]
+    manifest_name, signature_name = prefix + MANIFEST, prefix + SIGNATURE
+    if manifest_name in held:
         # The manifest was stored with every file it lists: nothing can be added since.
         raise rejected(f"{new[0]}: not in the signed manifest of the package already stored")
-    if MANIFEST not in batch or SIGNATURE not in batch:
-        missing = MANIFEST if MANIFEST not in batch else SIGNATURE
+    if prefix and MANIFEST not in held:
+        raise rejected(f"{prefix} is a supplement, and the registration's package is not stored yet")
+    if manifest_name not in batch or signature_name not in batch:
+        missing = manifest_name if manifest_name not in batch else signature_name
         raise rejected(f"{missing} is missing: the package is not signed")
-    manifest_bytes = batch[MANIFEST][2]
+    manifest_bytes = batch[manifest_name][2]
     try:
         manifest = Manifest.parse(manifest_bytes)
-        signature = ManifestSignature.parse(batch[SIGNATURE][2])
+        signature = ManifestSignature.parse(batch[signature_name][2])
+        check_supplement(manifest, prefix, Manifest.parse(_held_manifest(conn, reg_uuid)) if prefix else None)
     except ArchiveProblem as problem:
         raise rejected(str(problem)) from None
     if manifest.registration_uuid != reg_uuid:
@@ -227,12 +239,21 @@ def check_archive_batch(
         signature.verify(manifest_bytes, load_public_key(key.public_key_pem))
     except ArchiveProblem as problem:
         raise rejected(str(problem)) from None
-    present = dict(held)
+    present = {name: found for name, found in held.items() if package_prefix(name) == prefix}
     present.update({name: (sha256, len(data)) for name, sha256, data in batch.values()})
+    for own in (manifest_name, signature_name):
+        present.pop(own, None)
     problems = compare_with_manifest(manifest, present)
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise rejected(problems[0] + more)
+
+
+def _held_manifest(conn: Connection, reg_uuid: str) -> bytes:
+    data = conn.execute(
+        select(ArchiveFileRow.data).where(ArchiveFileRow.reg_uuid == reg_uuid, ArchiveFileRow.name == MANIFEST)
+    ).scalar_one()
+    return bytes(data)
 
 
 def _signing_key(conn: Connection, signature: ManifestSignature, reg_uuid: str) -> CounterKey:

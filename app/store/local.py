@@ -778,9 +778,13 @@ def _insert_item(conn: Connection, codec: FieldCodec, item: dict[str, Any], file
         return  # queued by an earlier save (a resend, a reprint): the first one stands
     conn.execute(insert(_OUTBOX).values(seal_row(codec, "outbox", item)))
     if files:
-        # A package replaces any files left from an earlier package of the case (there
-        # can be none while the unique (kind, reg_uuid) holds, but be exact about it).
-        conn.execute(delete(_ARCHIVE_FILE).where(_ARCHIVE_FILE.c.case_id == item["case_id"]))
+        # A package replaces files of the same names left from an earlier one (there can be
+        # none while the unique (kind, reg_uuid) holds, but be exact about it); a case's
+        # supplements (supplement-<n>/…) sit beside its package.
+        names = [file["name"] for file in files]
+        conn.execute(
+            delete(_ARCHIVE_FILE).where(_ARCHIVE_FILE.c.case_id == item["case_id"], _ARCHIVE_FILE.c.name.in_(names))
+        )
         conn.execute(insert(_ARCHIVE_FILE), [seal_row(codec, "archive_file", file) for file in files])
 
 

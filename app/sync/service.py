@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -184,16 +185,19 @@ class SyncService:
 
     def enqueue_archive(self, case: MarriageCase, package: ArchivePackage) -> MarriageCase:
         """Saves `case`, the package's files and its archive item in one transaction and
-        wakes the worker. A case archived already keeps its first package."""
+        wakes the worker. A case archived already keeps its first package; a supplement
+        (package.prefix) is an item of its own, sent once the package is confirmed."""
         if package.case_id != case.case_id or package.reg_uuid != case.registration_uuid:
             raise ValueError("the archive package is not the package of this case")
         if self.signer is not None:
             package = self.signer.sign_package(package)
         files = tuple(ArchiveFileRecord(f.name, f.sha256, f.data) for f in package.files)
-        payload = {"office_code": case.office_code, "files": [f.name for f in files]}
-        entry = OutboxEntry(OutboxKind.ARCHIVE, case.case_id, package.reg_uuid, payload, files)
+        payload = {"office_code": case.office_code, "files": [f.name for f in files],
+                   "registration_uuid": package.reg_uuid}
+        key = archive_item_key(package.reg_uuid, package.prefix)
+        entry = OutboxEntry(OutboxKind.ARCHIVE, case.case_id, key, payload, files)
         self.store.save_case(case, enqueue=(entry,), now=self._now())
-        self._changed(case.case_id, self.store.outbox_item_for(OutboxKind.ARCHIVE, package.reg_uuid))
+        self._changed(case.case_id, self.store.outbox_item_for(OutboxKind.ARCHIVE, key))
         self.wake()
         return case
 
@@ -405,7 +409,15 @@ class SyncService:
         central = self.central
         if not isinstance(central, ArchiveCentral):
             return self._retry(item, CentralUnavailableError(detail="the central store does not accept archives"))
-        stored = self.store.archive_files(item.case_id)
+        # The item's own files: a case's supplements are items of their own.
+        listed = set(item.payload.get("files") or ())
+        stored = [f for f in self.store.archive_files(item.case_id) if not listed or f.name in listed]
+        registration = str(item.payload.get("registration_uuid") or item.reg_uuid)
+        if registration != item.reg_uuid:  # a supplement follows its registration's package
+            package = self.store.outbox_item_for(OutboxKind.ARCHIVE, registration)
+            if package is None or package.state is not OutboxState.ACKNOWLEDGED:
+                return self._retry(item, CentralUnavailableError(
+                    detail="the supplement waits until the registration's archive package is confirmed"))
         wanted = {f.name: f.sha256 for f in stored}
         # Files confirmed by an earlier attempt (whose acknowledgement was then lost) are
         # not sent again.
@@ -417,7 +429,7 @@ class SyncService:
                 if self.signer is not None:
                     register_signer(central, self.signer)
                     unsent += missing_signature(self.signer, ((f.name, f.data) for f in stored))
-                held = central.store_archive_files(item.reg_uuid, str(item.payload["office_code"]), unsent)
+                held = central.store_archive_files(registration, str(item.payload["office_code"]), unsent)
             except (PayloadConflictError, CentralStateError, ArchiveRejectedError) as error:
                 # The central store holds another file under one of these names, has no
                 # such registration of this office, or refused the package's signature: a
@@ -610,3 +622,10 @@ class SyncService:
         if due is None:
             return self.idle_poll_s
         return min(self.idle_poll_s, max(0.0, (due - self._now()).total_seconds()))
+
+
+def archive_item_key(reg_uuid: str, prefix: str) -> str:
+    """The outbox key of an archive item: the registration's UUID for its package, a
+    UUID derived from it and the supplement's folder for a supplement (one item each)."""
+    return reg_uuid if not prefix else str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:uuid:{reg_uuid}/{prefix}"))
+

@@ -62,7 +62,7 @@ from app.workflow.capture import (
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
-from app.workflow.forms import as_issued, void_blank, with_refusal_notice, with_reprint
+from app.workflow.forms import as_issued, reprint_supplement, void_blank, with_refusal_notice, with_reprint
 from app.workflow.marriage import MarriageWorkflow, RegistrationQueue, identity_from_record, signature_on
 from app.workflow.ports import BusinessRegistry, CaseRepository
 from app.workflow.set_aside import approve_set_aside
@@ -418,4 +418,7 @@ class BusinessWorkflow:
     @guarded(Permission.REGISTER)
     def reprint_certificate(self, case: MarriageCase, form_name: str, pdf: bytes) -> MarriageCase:
         """As MarriageWorkflow.reprint_certificate."""
-        return self._save(with_reprint(case, form_name, pdf, self.clock.now()))
+        reprinted = replace(with_reprint(case, form_name, pdf, self.clock.now()), updated_at=self.clock.now())
+        queued = self.sync.enqueue_archive(reprinted, reprint_supplement(reprinted, form_name))
+        self._audit(AuditAction.CHANGE, queued, "reprint_certificate")
+        return queued

@@ -14,6 +14,7 @@ printed again, once per voided blank.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from app.archive.package import ArchivePackage, build_supplement
 from app.audit import AuditAction
 from app.auth.guard import CounterGuard
 from app.auth.model import ApprovalKind, Permission, SupervisorCredentials
@@ -125,6 +127,23 @@ def with_reprint(case: MarriageCase, form: str, pdf: bytes, now: datetime) -> Ma
         raise WorkflowError(reason="重新打印的证书内容为空")
     blanks = tuple(replace(b, reprinted_at=now) if b is blank else b for b in case.voided_blanks)
     return replace(with_form_files(case, {form: pdf}), voided_blanks=blanks)
+
+
+def reprint_supplement(case: MarriageCase, form: str) -> ArchivePackage:
+    """The archive supplement of a reprint (`with_reprint` done): the voided blank's record
+    (certificate, 印制号, reason, approving supervisor, times) and the certificate as
+    printed again. Numbered by the reprints so far, so each one is a supplement of its own."""
+    reprinted = [b for b in case.voided_blanks if b.reprinted_at is not None]
+    blank = next(b for b in reversed(reprinted) if b.form == form)
+    pdf = case.form_file(form)
+    assert pdf is not None and blank.reprinted_at is not None  # with_reprint kept both
+    record = {
+        "form": blank.form, "print_no": blank.print_no, "reason": blank.reason, "supervisor": blank.supervisor,
+        "supervisor_id": blank.supervisor_id, "voided_at": blank.voided_at.isoformat(),
+        "reprinted_at": blank.reprinted_at.isoformat(),
+    }
+    voided = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    return build_supplement(case, len(reprinted), {"voided-blank.json": voided, f"forms/{form}": pdf})
 
 
 def export_case_forms(

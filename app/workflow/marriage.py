@@ -57,7 +57,7 @@ from app.workflow.capture import (
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
-from app.workflow.forms import as_issued, void_blank, with_reprint
+from app.workflow.forms import as_issued, reprint_supplement, void_blank, with_reprint
 from app.workflow.ports import CaseRepository, CentralRegistry
 from app.workflow.set_aside import approve_set_aside
 from devices.camera.types import CapturedImage
@@ -484,8 +484,12 @@ class MarriageWorkflow:
     @guarded(Permission.REGISTER)
     def reprint_certificate(self, case: MarriageCase, form_name: str, pdf: bytes) -> MarriageCase:
         """Keeps the certificate printed again on a new blank after its old blank was
-        voided (the counter records PRINT before printing it)."""
-        return self._save(with_reprint(case, form_name, pdf, self.clock.now()))
+        voided (the counter records PRINT before printing it) and, in the same
+        transaction, queues the archive supplement with the voided blank's record."""
+        reprinted = replace(with_reprint(case, form_name, pdf, self.clock.now()), updated_at=self.clock.now())
+        queued = self._sync().enqueue_archive(reprinted, reprint_supplement(reprinted, form_name))
+        self._audit(AuditAction.CHANGE, queued, "reprint_certificate")
+        return queued
 
     def _sync(self) -> RegistrationQueue:
         if self.sync is None:

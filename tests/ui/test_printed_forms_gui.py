@@ -116,7 +116,10 @@ def test_ctrl_shift_v_voids_a_certificate_blank_with_a_supervisor_and_prints_it_
                                                                   BUILTIN_SUPERVISOR_ID)
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()
     assert window.services.store.load_case(case.case_id) == window.case
-    assert window.case.form_file("certificate-B.pdf")
+    reprint = window.case.form_file("certificate-B.pdf")
+    files = {f.name: f.data for f in window.services.store.archive_files(case.case_id)}
+    assert reprint and files["supplement-1/forms/certificate-B.pdf"] == reprint  # kept, and to the archive
+    assert b"11000123456" in (files["supplement-1/voided-blank.json"] or b"")
     assert ("approval", BUILTIN_SUPERVISOR_ID, f"void_blank form=certificate-B.pdf requested_by={BUILTIN_QA_ID}") \
         in audited(window)
     assert window.error_bar.text == ""

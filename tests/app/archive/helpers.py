@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.archive.package import ArchiveFile, ArchivePackage, package_of
+from app.archive.package import ArchiveFile, ArchivePackage, package_of, supplement_prefix
 from app.archive.signing import ArchiveSigner
 from app.central.store import CentralStore
 
@@ -31,6 +31,19 @@ def signed_package(
         office_code=office_code or signer.office_code, counter_id=signer.counter_id,
     )
     return signer.sign_package(package)
+
+
+def signed_supplement(
+    reg_uuid: str, number: int, files: Mapping[str, bytes], signer: ArchiveSigner, *, manifest_reg_uuid: str = ""
+) -> ArchiveBatch:
+    """Supplement `number` (files under supplement-<number>/), signed."""
+    prefix = supplement_prefix(number)
+    package = package_of(
+        [ArchiveFile.of(prefix + name, data) for name, data in files.items()],
+        case_id="case-1", reg_uuid=manifest_reg_uuid or reg_uuid, certificate_no="J110101-2026-000001",
+        office_code=signer.office_code, counter_id=signer.counter_id, supplement=number,
+    )
+    return batch_of(signer.sign_package(package))
 
 
 def batch_of(package: ArchivePackage) -> ArchiveBatch:

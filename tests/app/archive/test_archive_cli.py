@@ -4,6 +4,7 @@ problem printed), 2 no such path, 3 cannot check."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,10 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql_text
 
 from app.archive.package import MANIFEST
 from app.archive.signing import SIGNATURE
 from app.cli import main
+from app.sync.service import archive_item_key
+from app.sync.types import OutboxKind
 from tests.app.archive.counter import open_counter
 from tests.app.archive.helpers import OTHER_SEED, make_signer
 from tests.counter_fixtures import REPO_ROOT
@@ -141,3 +145,36 @@ def test_public_key_and_the_real_command(data_dir: Path, tmp_path: Path, capsys:
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert (result.returncode, result.stdout.strip()) == (1, "invalid: documents/99-extra.png: not in the manifest")
+
+
+def test_a_voided_blank_and_its_reprint_reach_the_archive_as_a_signed_supplement(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_counter(data_dir) as counter:
+        issued = counter.issued()
+        voided = counter.flow.void_printed_blank(issued, "certificate-A.pdf", "11000123456", "卡纸，照片污损", "周主管")
+        reprinted = counter.flow.reprint_certificate(voided, "certificate-A.pdf", b"%PDF-1.7 A again")
+        reg_uuid = reprinted.registration_uuid or ""
+        supplement = counter.local.outbox_item_for(OutboxKind.ARCHIVE, archive_item_key(reg_uuid, "supplement-1/"))
+        assert supplement is not None and supplement.payload["registration_uuid"] == reg_uuid
+        # Taken before its package (here: due earlier, as after IT re-queued a failed
+        # package), a supplement waits: the central store would refuse it for good.
+        with counter.local._engine_or_fail().begin() as conn:
+            conn.execute(sql_text("UPDATE outbox SET next_attempt_at = '2000-01-01 00:00:00.000000' "
+                                  "WHERE item_id = :id"), {"id": supplement.item_id})
+        first = counter.sync.run_once(force=True)
+        assert (first.acknowledged, first.retrying, first.failed) == (1, 1, 0)
+        assert counter.sync.run_once(force=True).acknowledged == 1
+        held = counter.central.archive_file_data(reg_uuid)
+    record = json.loads(held["supplement-1/voided-blank.json"])
+    assert (record["print_no"], record["reason"], record["supervisor"]) == ("11000123456", "卡纸，照片污损", "周主管")
+    assert held["supplement-1/forms/certificate-A.pdf"] == b"%PDF-1.7 A again"
+    assert held["forms/certificate-A.pdf"] == b"%PDF-1.7 A"  # the package as first issued, unchanged
+
+    out = tmp_path / "package"
+    assert _run(capsys, "archive", "export", issued.case_id, "--out", str(out))[0] == 0
+    code, text = _run(capsys, "archive", "verify", str(out))
+    assert code == 0 and "and 1 supplement(s)" in text, text
+    (out / "supplement-1" / "voided-blank.json").write_bytes(b'{"print_no": "forged"}')
+    code, text = _run(capsys, "archive", "verify", str(out))
+    assert code == 1 and "supplement-1/voided-blank.json: SHA-256 differs" in text, text

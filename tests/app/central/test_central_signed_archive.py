@@ -27,6 +27,7 @@ from tests.app.archive.helpers import (
     register,
     signed_batch,
     signed_package,
+    signed_supplement,
 )
 from tests.app.central.helpers import archive_file
 
@@ -239,3 +240,60 @@ def test_a_version_1_manifest_signed_later_is_accepted(central: CentralStore, re
         lambda m: [m.pop("office_code"), m.pop("counter_id"), m.update(version=1)],
     )
     assert set(central.store_archive_files(reg_uuid, OFFICE, batch)) == {*FILES, MANIFEST, SIGNATURE}
+
+
+VOIDED = {"voided-blank.json": b'{"form": "certificate-A.pdf", "print_no": "11000123456"}',
+          "forms/certificate-A.pdf": b"%PDF-1.7 reprinted"}
+
+
+def test_a_signed_supplement_follows_the_stored_package(
+    central: CentralStore, raw_engine: Engine, request_for: RequestFactory
+) -> None:
+    """A voided blank and its reprint reach the archive later, as supplement-<n>/: checked
+    on their own manifest, never changing the package."""
+    reg_uuid = _registered(central, request_for)
+    signer = register(central)
+    supplement = signed_supplement(reg_uuid, 1, VOIDED, signer)
+    with pytest.raises(ArchiveRejectedError, match="package is not stored yet"):
+        central.store_archive_files(reg_uuid, OFFICE, supplement)
+    central.store_archive_files(reg_uuid, OFFICE, signed_batch(reg_uuid, FILES, signer))
+    held = central.store_archive_files(reg_uuid, OFFICE, supplement)
+    assert {name for name, _, _ in supplement} <= set(held) and _stored(raw_engine) == 5 + 4
+    assert central.store_archive_files(reg_uuid, OFFICE, supplement) == held  # a resend
+    second = signed_supplement(reg_uuid, 2, VOIDED, signer)
+    central.store_archive_files(reg_uuid, OFFICE, second)
+    assert _stored(raw_engine) == 5 + 8
+    # Nothing is added to a stored supplement either.
+    late = archive_file("supplement-1/forms/certificate-B.pdf", b"%PDF late")
+    with pytest.raises(ArchiveRejectedError, match="not in the signed manifest"):
+        central.store_archive_files(reg_uuid, OFFICE, [late])
+
+
+SUPPLEMENT_TAMPERS = ("content changed", "unsigned", "another registration", "wrong number", "two packages",
+                      "file of the package")
+
+
+@pytest.mark.parametrize("tamper", SUPPLEMENT_TAMPERS)
+def test_a_tampered_supplement_is_rejected_and_nothing_is_stored(
+    central: CentralStore, raw_engine: Engine, request_for: RequestFactory, tamper: str
+) -> None:
+    reg_uuid = _registered(central, request_for)
+    signer = register(central)
+    central.store_archive_files(reg_uuid, OFFICE, signed_batch(reg_uuid, FILES, signer))
+    batch = signed_supplement(reg_uuid, 1, VOIDED, signer)
+    if tamper == "content changed":
+        batch = _replace(batch, "supplement-1/forms/certificate-A.pdf", b"%PDF-1.7 forged")
+    elif tamper == "unsigned":
+        batch = [entry for entry in batch if entry[0] != "supplement-1/" + SIGNATURE]
+    elif tamper == "another registration":
+        batch = signed_supplement(reg_uuid, 1, VOIDED, signer, manifest_reg_uuid=_registered(central, request_for, 2))
+    elif tamper == "wrong number":
+        batch = [(name.replace("supplement-2/", "supplement-1/"), digest, data)
+                 for name, digest, data in signed_supplement(reg_uuid, 2, VOIDED, signer)]
+    elif tamper == "two packages":
+        batch = [*batch, *signed_supplement(reg_uuid, 2, VOIDED, signer)]
+    elif tamper == "file of the package":
+        batch = [*batch, archive_file("documents/09-late.png", b"\x89PNG late")]
+    with pytest.raises(ArchiveRejectedError):
+        central.store_archive_files(reg_uuid, OFFICE, batch)
+    assert _stored(raw_engine) == 5
