@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.archive.package import MANIFEST
+from app.archive.package import package_prefix
 from app.archive.signing import (
     ArchiveProblem,
     ManifestSignature,
@@ -170,7 +170,7 @@ def archive_verify(config: Config, path: Path, public_key_file: Path | None, cen
         print(f"invalid: {problems[0]}{more}")
         return 1
     signature = ManifestSignature.parse(files["manifest.sig"])
-    manifests = sum(1 for name in files if name.endswith(f"/{MANIFEST}") or name == MANIFEST)
+    manifests = len({package_prefix(name) for name in files})  # the package and its supplements
     supplements = f" and {manifests - 1} supplement(s)" if manifests > 1 else ""
     print(
         f"valid: {len(files) - 2 * manifests} file(s) and the manifest{supplements}, signed by counter "

@@ -268,10 +268,11 @@ def check_signed_by_its_counter(manifest: Manifest, signature: ManifestSignature
 PublicKeyFor = Callable[[ManifestSignature], Ed25519PublicKey]
 
 
-def check_supplement(manifest: Manifest, prefix: str, package: Manifest | None) -> None:
+def check_supplement(manifest: Manifest, prefix: str, package_registration: str | None) -> None:
     """Raises ArchiveProblem unless the manifest at `prefix` ("" or "supplement-<n>/") is
     what it says it is: a first package names no supplement; supplement n says n, lists
-    only its own files, and belongs to the registration of the package it follows."""
+    only its own files, and belongs to the registration whose package it follows
+    (`package_registration`; None: no package before it)."""
     number = supplement_number(prefix)
     if manifest.supplement != number:
         raise ArchiveProblem(f"{prefix}{MANIFEST} says supplement {manifest.supplement}, its place says {number}")
@@ -279,9 +280,9 @@ def check_supplement(manifest: Manifest, prefix: str, package: Manifest | None) 
     if outside:
         raise ArchiveProblem(f"{prefix}{MANIFEST} lists {outside[0]}, a file of another package")
     if number is not None:
-        if package is None:
+        if package_registration is None:
             raise ArchiveProblem(f"{prefix}{MANIFEST}: a supplement with no package before it")
-        if manifest.registration_uuid != package.registration_uuid:
+        if manifest.registration_uuid != package_registration:
             raise ArchiveProblem(f"{prefix}{MANIFEST} is a supplement of registration {manifest.registration_uuid}")
 
 
@@ -308,7 +309,7 @@ def check_signed_package(files: Mapping[str, bytes], public_key_for: PublicKeyFo
             return [*problems, f"{signature_name} is missing: the package is not signed"]
         try:
             manifest = Manifest.parse(group[manifest_name])
-            check_supplement(manifest, prefix, package)
+            check_supplement(manifest, prefix, package.registration_uuid if package else None)
             signature = ManifestSignature.parse(group[signature_name])
             check_signed_by_its_counter(manifest, signature)
             signature.verify(group[manifest_name], public_key_for(signature))
@@ -344,12 +345,16 @@ def register_signer(central: object, signer: ArchiveSigner) -> bool:
 
 
 def missing_signature(signer: ArchiveSigner, files: Iterable[tuple[str, bytes | None]]) -> list[tuple[str, str, bytes]]:
-    """`manifest.sig` for a package queued unsigned (before this version, or by a service
-    without a signer) whose manifest is still held locally; nothing otherwise. The
-    signature is deterministic, so every resend carries the same bytes."""
+    """The signature of each manifest (the package's `manifest.json`, a supplement's
+    `supplement-<n>/manifest.json`) queued unsigned (before this version, or by a service
+    without a signer) and still held locally; nothing otherwise. The signature is
+    deterministic, so every resend carries the same bytes."""
     held = dict(files)
-    manifest = held.get(MANIFEST)
-    if SIGNATURE in held or manifest is None:
-        return []
-    data = signer.signature_file(manifest)
-    return [(SIGNATURE, hashlib.sha256(data).hexdigest(), data)]
+    added = []
+    for name, data in held.items():
+        prefix = package_prefix(name)
+        if name != prefix + MANIFEST or data is None or prefix + SIGNATURE in held:
+            continue
+        signature = signer.signature_file(data)
+        added.append((prefix + SIGNATURE, hashlib.sha256(signature).hexdigest(), signature))
+    return added

@@ -221,7 +221,8 @@ def check_archive_batch(
     try:
         manifest = Manifest.parse(manifest_bytes)
         signature = ManifestSignature.parse(batch[signature_name][2])
-        check_supplement(manifest, prefix, Manifest.parse(_held_manifest(conn, reg_uuid)) if prefix else None)
+        # A supplement's package is this registration's, stored (checked above).
+        check_supplement(manifest, prefix, reg_uuid if prefix else None)
     except ArchiveProblem as problem:
         raise rejected(str(problem)) from None
     if manifest.registration_uuid != reg_uuid:
@@ -247,13 +248,6 @@ def check_archive_batch(
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise rejected(problems[0] + more)
-
-
-def _held_manifest(conn: Connection, reg_uuid: str) -> bytes:
-    data = conn.execute(
-        select(ArchiveFileRow.data).where(ArchiveFileRow.reg_uuid == reg_uuid, ArchiveFileRow.name == MANIFEST)
-    ).scalar_one()
-    return bytes(data)
 
 
 def _signing_key(conn: Connection, signature: ManifestSignature, reg_uuid: str) -> CounterKey:

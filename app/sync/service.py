@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from app.archive.package import ArchivePackage
+from app.archive.package import ArchivePackage, package_prefix
 from app.archive.signing import ArchiveSigner, missing_signature, register_signer
 from app.audit.errors import AuditHeadRefusedError
 from app.audit.trail import GENESIS, read_refusal, write_refusal
@@ -195,6 +195,9 @@ class SyncService:
         payload = {"office_code": case.office_code, "files": [f.name for f in files],
                    "registration_uuid": package.reg_uuid}
         key = archive_item_key(package.reg_uuid, package.prefix)
+        if package.prefix and self.store.outbox_item_for(OutboxKind.ARCHIVE, key) is not None:
+            # New content under a number already queued would be dropped (the first item stands).
+            raise WorkflowError(reason=f"补充档案 {package.prefix} 已排队：请重新打开本案件后再操作")
         entry = OutboxEntry(OutboxKind.ARCHIVE, case.case_id, key, payload, files)
         self.store.save_case(case, enqueue=(entry,), now=self._now())
         self._changed(case.case_id, self.store.outbox_item_for(OutboxKind.ARCHIVE, key))
@@ -409,13 +412,22 @@ class SyncService:
         central = self.central
         if not isinstance(central, ArchiveCentral):
             return self._retry(item, CentralUnavailableError(detail="the central store does not accept archives"))
-        # The item's own files: a case's supplements are items of their own.
+        # The item's own files: a case's supplements are items of their own (an item
+        # listing no files is a package: the files outside supplement folders).
         listed = set(item.payload.get("files") or ())
-        stored = [f for f in self.store.archive_files(item.case_id) if not listed or f.name in listed]
+        stored = [
+            f for f in self.store.archive_files(item.case_id)
+            if (f.name in listed if listed else package_prefix(f.name) == "")
+        ]
         registration = str(item.payload.get("registration_uuid") or item.reg_uuid)
         if registration != item.reg_uuid:  # a supplement follows its registration's package
             package = self.store.outbox_item_for(OutboxKind.ARCHIVE, registration)
-            if package is None or package.state is not OutboxState.ACKNOWLEDGED:
+            if package is None or package.state is OutboxState.FAILED:
+                # It would wait for ever: IT sees both and re-queues the package first.
+                refused = CentralStateError(reason="本案件电子档案的主档案包上传失败或不存在，补充档案须在其确认后上传")
+                return self._settle(item, refused, OutboxState.FAILED, str(refused),
+                                    result=_failure_result("refused", refused))
+            if package.state is not OutboxState.ACKNOWLEDGED:
                 return self._retry(item, CentralUnavailableError(
                     detail="the supplement waits until the registration's archive package is confirmed"))
         wanted = {f.name: f.sha256 for f in stored}

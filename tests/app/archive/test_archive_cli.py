@@ -178,3 +178,33 @@ def test_a_voided_blank_and_its_reprint_reach_the_archive_as_a_signed_supplement
     (out / "supplement-1" / "voided-blank.json").write_bytes(b'{"print_no": "forged"}')
     code, text = _run(capsys, "archive", "verify", str(out))
     assert code == 1 and "supplement-1/voided-blank.json: SHA-256 differs" in text, text
+
+
+def test_supplements_are_numbered_signed_when_sent_and_never_sent_without_their_package(data_dir: Path) -> None:
+    with open_counter(data_dir) as counter:
+        flow, sync = counter.flow, counter.sync
+        case = flow.void_printed_blank(counter.issued(), "certificate-A.pdf", "", "照片污损", "周主管")
+        signer, sync.signer = sync.signer, None  # queued by a service without a signer: signed when sent
+        case = flow.reprint_certificate(case, "certificate-A.pdf", b"%PDF-1.7 A again")
+        sync.signer = signer
+        case = flow.void_printed_blank(case, "certificate-B.pdf", "", "卡纸", "周主管")
+        case = flow.reprint_certificate(case, "certificate-B.pdf", b"%PDF-1.7 B again")
+        reg_uuid = case.registration_uuid or ""
+        assert sync.run_once(force=True).acknowledged == 3
+        held = counter.central.archive_file_data(reg_uuid)
+        assert held["supplement-1/forms/certificate-A.pdf"] == b"%PDF-1.7 A again"
+        assert held["supplement-2/forms/certificate-B.pdf"] == b"%PDF-1.7 B again"
+        assert "supplement-1/manifest.sig" in held
+
+        # A package that failed for good: its supplement fails too, with the reason, for IT.
+        other = flow.void_printed_blank(counter.issued(2), "certificate-A.pdf", "", "卡纸", "周主管")
+        other = flow.reprint_certificate(other, "certificate-A.pdf", b"%PDF-1.7 A2 again")
+        with counter.local._engine_or_fail().begin() as conn:
+            conn.execute(sql_text("UPDATE outbox SET state = 'failed' WHERE kind = 'archive' AND reg_uuid = :id"),
+                         {"id": other.registration_uuid})
+        report = sync.run_once(force=True)
+        assert (report.failed, report.retrying) == (1, 0)  # the supplement, not retried for ever
+        failed = counter.local.outbox_item_for(
+            OutboxKind.ARCHIVE, archive_item_key(other.registration_uuid or "", "supplement-1/")
+        )
+        assert failed is not None and "CEN-006" in failed.last_error and "主档案包" in failed.last_error

@@ -21,7 +21,7 @@ from app.central.store import MIGRATIONS_DIR, CentralStore
 from app.central.types import MarriageRegistrationRequest
 from app.errors import CentralUnavailableError, PartyAlreadyMarriedError, PayloadConflictError
 from app.store.engine import make_engine
-from tests.app.archive.helpers import make_signer, signed_batch
+from tests.app.archive.helpers import make_signer, signed_batch, signed_supplement
 from tests.app.central.helpers import archive_file, make_reissue, new_uuid
 from tests.pg import PostgresServer
 
@@ -116,6 +116,11 @@ def test_counter_role_runs_every_counter_path(
         assert central.store_archive_files(request.reg_uuid, "110101", photo) == {n: d for n, d, _ in photo}
         with pytest.raises(PayloadConflictError):
             central.store_archive_files(request.reg_uuid, "110101", [archive_file("photo.jpg", b"other")])
+        # A voided blank's supplement, checked without reading stored contents back.
+        supplement = signed_supplement(request.reg_uuid, 1, {"voided-blank.json": b"{}"}, signer)
+        assert set(central.store_archive_files(request.reg_uuid, "110101", supplement)) >= {
+            n for n, _, _ in supplement
+        }
         with pytest.raises(CentralUnavailableError, match="permission denied"):
             central.set_mode("test")
 

@@ -269,8 +269,14 @@ def test_a_signed_supplement_follows_the_stored_package(
         central.store_archive_files(reg_uuid, OFFICE, [late])
 
 
-SUPPLEMENT_TAMPERS = ("content changed", "unsigned", "another registration", "wrong number", "two packages",
-                      "file of the package")
+SUPPLEMENT_TAMPERS = {
+    "content changed": "SHA-256 differs",
+    "unsigned": "is missing: the package is not signed",
+    "another registration": "is a supplement of registration",
+    "wrong number": "says supplement 2, its place says 1",
+    "two packages": "belong to different packages",
+    "file of the package": "belong to different packages",
+}
 
 
 @pytest.mark.parametrize("tamper", SUPPLEMENT_TAMPERS)
@@ -287,13 +293,13 @@ def test_a_tampered_supplement_is_rejected_and_nothing_is_stored(
         batch = [entry for entry in batch if entry[0] != "supplement-1/" + SIGNATURE]
     elif tamper == "another registration":
         batch = signed_supplement(reg_uuid, 1, VOIDED, signer, manifest_reg_uuid=_registered(central, request_for, 2))
-    elif tamper == "wrong number":
-        batch = [(name.replace("supplement-2/", "supplement-1/"), digest, data)
-                 for name, digest, data in signed_supplement(reg_uuid, 2, VOIDED, signer)]
+    elif tamper == "wrong number":  # supplement 2's manifest and signature put under supplement-1/
+        two = {name.removeprefix("supplement-2/"): data for name, _, data in signed_supplement(reg_uuid, 2, {}, signer)}
+        batch = [archive_file(f"supplement-1/{name}", data) for name, data in two.items()]
     elif tamper == "two packages":
         batch = [*batch, *signed_supplement(reg_uuid, 2, VOIDED, signer)]
     elif tamper == "file of the package":
         batch = [*batch, archive_file("documents/09-late.png", b"\x89PNG late")]
-    with pytest.raises(ArchiveRejectedError):
+    with pytest.raises(ArchiveRejectedError, match=SUPPLEMENT_TAMPERS[tamper]):
         central.store_archive_files(reg_uuid, OFFICE, batch)
     assert _stored(raw_engine) == 5
