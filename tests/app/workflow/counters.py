@@ -3,10 +3,14 @@ clock, over a shared real central store (SQLite file or PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from app.auth.guard import CounterGuard
+from app.auth.session import CounterSession
 from app.central.store import CentralStore
 from app.config import Config, load_config
 from app.domain.case import Business, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
@@ -22,6 +26,7 @@ from app.workflow.marriage import MarriageWorkflow
 from app.workflow.reissue import ReissueWorkflow
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.signature_pad.types import PenPoint, SignatureCapture
+from tests.app.auth.helpers import NOW, SECRETS, RecordingSink, auth_service
 from tests.factories import record_from
 
 AGREEMENT = DivorceAgreement(children="无子女", property="各自名下财产归各自所有", debts="无共同债务")
@@ -149,3 +154,43 @@ class FaultyCentral:
             return result
 
         return call
+
+
+@dataclass
+class GuardedCounter:
+    """The workflows behind a guard (operators log in; app/ checks every step)."""
+
+    marriage: MarriageWorkflow
+    divorce: DivorceWorkflow
+    reissue: ReissueWorkflow
+    sessions: CounterSession
+    audit: RecordingSink
+    store: LocalStore
+
+    def login(self, operator_id: str) -> None:
+        self.sessions.login(operator_id, SECRETS[operator_id])
+
+
+@contextmanager
+def guarded_counter(tmp_path: Path, **settings: str) -> Iterator[GuardedCounter]:
+    """Office 110101 on real SQLite stores in `tmp_path`; `settings` are configuration
+    environment variables without the MARRIAGE_COUNTER_ prefix."""
+    local = LocalStore(f"sqlite:///{tmp_path / 'counter.sqlite3'}")
+    central = CentralStore(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    local.open()
+    central.open()
+    environ = {"MARRIAGE_COUNTER_OFFICE__CODE": "110101", **{f"MARRIAGE_COUNTER_{k}": v for k, v in settings.items()}}
+    config = load_config(environ=environ, read_system_files=False)
+    clock = FixedClock(NOW)
+    audit = RecordingSink()
+    sessions = CounterSession(auth_service(tmp_path / "data", clock=clock, audit=audit))
+    sync = SyncService(local, central, clock=clock)
+    marriage = MarriageWorkflow(local, central, config, clock, DeviceMode.SIMULATED, rules_context(config), sync,
+                                guard=CounterGuard(sessions, audit))
+    try:
+        yield GuardedCounter(marriage, DivorceWorkflow.beside(marriage, central, sync),
+                             ReissueWorkflow.beside(marriage, central, sync), sessions, audit, local)
+    finally:
+        local.close()
+        central.close()
+

@@ -14,27 +14,16 @@ import pytest
 from app.archive.package import build_archive_package
 from app.audit import AuditAction
 from app.auth.errors import NotLoggedInError, RoleNotAllowedError, WrongCredentialsError
-from app.auth.guard import CounterGuard
 from app.auth.model import SupervisorCredentials
-from app.auth.session import CounterSession
-from app.central.store import CentralStore
-from app.config import load_config
-from app.domain.case import Business, CaseStatus, DeviceMode, MarriageCase, Role
+from app.domain.case import Business, CaseStatus, MarriageCase, Role
 from app.domain.divorce import CertificateKind, SignedForm
 from app.errors import AppError, WorkflowError
-from app.policy_data import rules_context
 from app.rules.counter_divorce import JOINT_PHOTO
-from app.store.local import LocalStore
-from app.sync.service import SyncService
-from app.workflow.clock import FixedClock
-from app.workflow.divorce import DivorceWorkflow
 from app.workflow.forms import REFUSAL_NOTICE, absorb_legacy_output, export_case_forms, printed_certificates
-from app.workflow.marriage import MarriageWorkflow
-from app.workflow.reissue import ReissueWorkflow
 from devices.camera.types import DocumentClass
-from tests.app.auth.helpers import NOW, SECRETS, RecordingSink, auth_service
-from tests.app.workflow.counters import image
-from tests.app.workflow.test_workflow_permissions import BRIDE, GuardedCounter, pen, reviewed
+from tests.app.auth.helpers import NOW, SECRETS
+from tests.app.workflow.counters import GuardedCounter, guarded_counter, image
+from tests.app.workflow.test_workflow_permissions import BRIDE, pen, reviewed
 from tests.factories import record_from
 
 FORMS = {"certificate-A.pdf": b"%PDF-1.4 A", "certificate-B.pdf": b"%PDF-1.4 B", "review-form.pdf": b"%PDF-1.4 R"}
@@ -44,22 +33,8 @@ REASON = "打印时卡纸，照片位置污损"
 
 @pytest.fixture
 def counter(tmp_path: Path) -> Iterator[GuardedCounter]:
-    """As in test_workflow_permissions: the workflows with a guard, on real stores."""
-    local = LocalStore(f"sqlite:///{tmp_path / 'counter.sqlite3'}")
-    central = CentralStore(f"sqlite:///{tmp_path / 'central.sqlite3'}")
-    local.open()
-    central.open()
-    config = load_config(environ={"MARRIAGE_COUNTER_OFFICE__CODE": "110101"}, read_system_files=False)
-    clock = FixedClock(NOW)
-    audit = RecordingSink()
-    sessions = CounterSession(auth_service(tmp_path / "data", clock=clock, audit=audit))
-    sync = SyncService(local, central, clock=clock)
-    marriage = MarriageWorkflow(local, central, config, clock, DeviceMode.SIMULATED, rules_context(config), sync,
-                                guard=CounterGuard(sessions, audit))
-    yield GuardedCounter(marriage, DivorceWorkflow.beside(marriage, central, sync),
-                         ReissueWorkflow.beside(marriage, central, sync), sessions, audit, local)
-    local.close()
-    central.close()
+    with guarded_counter(tmp_path) as built:
+        yield built
 
 
 def issued(counter: GuardedCounter) -> MarriageCase:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,24 +16,16 @@ import pytest
 from app.archive.package import build_archive_package
 from app.audit import AuditAction
 from app.auth.errors import RoleNotAllowedError, WrongCredentialsError
-from app.auth.guard import CounterGuard
 from app.auth.model import SupervisorCredentials
-from app.auth.session import CounterSession
-from app.central.store import CentralStore
-from app.config import load_config
-from app.domain.case import Business, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
+from app.domain.case import Business, MarriageCase, MarriageStep, Role, Voluntariness
 from app.domain.divorce import CertificateCopies
 from app.domain.identity import Sex
 from app.errors import WorkflowError
-from app.policy_data import rules_context
-from app.store.local import LocalStore
-from app.sync.service import SyncService
-from app.workflow.clock import FixedClock
-from app.workflow.divorce import DivorceWorkflow
 from app.workflow.marriage import MarriageWorkflow
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.signature_pad.types import PenPoint, SignatureCapture
-from tests.app.auth.helpers import NOW, SECRETS, RecordingSink, auth_service
+from tests.app.auth.helpers import NOW, SECRETS
+from tests.app.workflow.counters import GuardedCounter, guarded_counter
 from tests.factories import identity, record_from
 from ui.print.forms import OfficeInfo, marriage_review_form
 
@@ -44,37 +35,11 @@ REASON = "柜台摄像头故障，已核对证件芯片照片并完成联网核�
 ZHOU = SupervisorCredentials("zhou", SECRETS["zhou"])
 
 
-@dataclass
-class GuardedCounter:
-    marriage: MarriageWorkflow
-    divorce: DivorceWorkflow
-    sessions: CounterSession
-    audit: RecordingSink
-    store: LocalStore
-
-    def login(self, operator_id: str) -> None:
-        self.sessions.login(operator_id, SECRETS[operator_id])
-
-
 @pytest.fixture
 def counter(tmp_path: Path) -> Iterator[GuardedCounter]:
     """Operators log in; the province requires the face check (C-ID-FACE)."""
-    local = LocalStore(f"sqlite:///{tmp_path / 'counter.sqlite3'}")
-    central = CentralStore(f"sqlite:///{tmp_path / 'central.sqlite3'}")
-    local.open()
-    central.open()
-    config = load_config(environ={"MARRIAGE_COUNTER_OFFICE__CODE": "110101",
-                                  "MARRIAGE_COUNTER_RULES__FACE_CHECK_REQUIRED": "true"}, read_system_files=False)
-    clock = FixedClock(NOW)
-    audit = RecordingSink()
-    sessions = CounterSession(auth_service(tmp_path / "data", clock=clock, audit=audit))
-    guard = CounterGuard(sessions, audit)
-    sync = SyncService(local, central, clock=clock)
-    marriage = MarriageWorkflow(local, central, config, clock, DeviceMode.SIMULATED, rules_context(config), sync,
-                                guard=guard)
-    yield GuardedCounter(marriage, DivorceWorkflow.beside(marriage, central, sync), sessions, audit, local)
-    local.close()
-    central.close()
+    with guarded_counter(tmp_path, RULES__FACE_CHECK_REQUIRED="true") as built:
+        yield built
 
 
 def identified(flow: MarriageWorkflow) -> MarriageCase:

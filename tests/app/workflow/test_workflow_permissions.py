@@ -6,7 +6,6 @@ nothing, and the steps are audited without personal data."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,24 +19,15 @@ from app.auth.errors import (
     TrainingExpiredError,
     WrongCredentialsError,
 )
-from app.auth.guard import CounterGuard
 from app.auth.model import SupervisorCredentials
-from app.auth.session import CounterSession
-from app.central.store import CentralStore
-from app.config import load_config
-from app.domain.case import Business, CaseStatus, DeviceMode, MarriageCase, MarriageStep, Role, Voluntariness
+from app.domain.case import Business, CaseStatus, MarriageCase, MarriageStep, Role, Voluntariness
 from app.domain.identity import Sex
-from app.policy_data import rules_context
-from app.store.local import LocalStore
-from app.sync.service import SyncService
-from app.workflow.clock import FixedClock
-from app.workflow.divorce import DivorceWorkflow
 from app.workflow.marriage import MarriageWorkflow
-from app.workflow.reissue import ReissueWorkflow
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.face.types import FaceComparison
 from devices.signature_pad.types import PenPoint, SignatureCapture
-from tests.app.auth.helpers import NOW, SECRETS, RecordingSink, auth_service
+from tests.app.auth.helpers import NOW, SECRETS
+from tests.app.workflow.counters import GuardedCounter, guarded_counter
 from tests.factories import identity, record_from
 
 GROOM = identity("李测", Sex.MALE, date(1995, 1, 1))
@@ -45,37 +35,10 @@ BRIDE = identity("王测", Sex.FEMALE, date(1996, 1, 1))
 DIFFERENT = FaceComparison(distance=0.82, threshold=0.6, model="dlib-resnet-v1")
 
 
-@dataclass
-class GuardedCounter:
-    marriage: MarriageWorkflow
-    divorce: DivorceWorkflow
-    reissue: ReissueWorkflow
-    sessions: CounterSession
-    audit: RecordingSink
-    store: LocalStore
-
-    def login(self, operator_id: str) -> None:
-        self.sessions.login(operator_id, SECRETS[operator_id])
-
-
 @pytest.fixture
 def counter(tmp_path: Path) -> Iterator[GuardedCounter]:
-    local = LocalStore(f"sqlite:///{tmp_path / 'counter.sqlite3'}")
-    central = CentralStore(f"sqlite:///{tmp_path / 'central.sqlite3'}")
-    local.open()
-    central.open()
-    config = load_config(environ={"MARRIAGE_COUNTER_OFFICE__CODE": "110101"}, read_system_files=False)
-    clock = FixedClock(NOW)
-    audit = RecordingSink()
-    sessions = CounterSession(auth_service(tmp_path / "data", clock=clock, audit=audit))
-    guard = CounterGuard(sessions, audit)
-    sync = SyncService(local, central, clock=clock)
-    marriage = MarriageWorkflow(local, central, config, clock, DeviceMode.SIMULATED, rules_context(config), sync,
-                                guard=guard)
-    yield GuardedCounter(marriage, DivorceWorkflow.beside(marriage, central, sync),
-                         ReissueWorkflow.beside(marriage, central, sync), sessions, audit, local)
-    local.close()
-    central.close()
+    with guarded_counter(tmp_path) as built:
+        yield built
 
 
 def photo() -> CapturedImage:
