@@ -26,7 +26,7 @@ from typing import Self
 from app.archive.package import build_archive_package
 from app.audit import AuditAction
 from app.auth.guard import CounterGuard
-from app.auth.model import ApprovalKind, Permission, SupervisorCredentials
+from app.auth.model import Permission, SupervisorCredentials
 from app.central.errors import CentralStateError
 from app.config import Config
 from app.domain.case import (
@@ -53,12 +53,11 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind, Verdict
 from app.rules.results import RuleResult, refusal_grounds
-from app.workflow.access import approving_supervisor, guarded
+from app.workflow.access import guarded
 from app.workflow.capture import (
+    approve_face_override,
     captured_document,
-    check_face_override_request,
     with_face_check,
-    with_face_override,
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
@@ -229,14 +228,7 @@ class BusinessWorkflow:
     ) -> MarriageCase:
         """As MarriageWorkflow.override_face_check: the supervisor authenticates here."""
         self._require_open(case)
-        check_face_override_request(case, role, reason)
-        name, supervisor_id, operator = approving_supervisor(
-            self.guard, supervisor, ApprovalKind.FACE_CHECK, case_id=case.case_id
-        )
-        saved = self._save(with_face_override(case, role, name, reason, self.clock.now(), supervisor_id=supervisor_id))
-        if operator is not None and self.guard is not None:
-            self.guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
-        return saved
+        return approve_face_override(self.guard, case, role, supervisor, reason, save=self._save, now=self.clock.now())
 
     @guarded(Permission.REVIEW)
     def set_rule_aside(

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from app.auth.guard import CounterGuard
+from app.auth.model import ApprovalKind, SupervisorCredentials
 from app.domain.case import CapturedDocument, FaceCheck, MarriageCase, Role
 from app.errors import WorkflowError
+from app.workflow.access import approving_supervisor
 from devices.camera.types import CapturedImage, DocumentClass
 from devices.face.types import FaceComparison
 
@@ -111,3 +115,20 @@ def without_stale_face_checks(case: MarriageCase) -> MarriageCase:
         face_checks=tuple(c for c in case.face_checks if c not in stale),
         documents=tuple(d for d in case.documents if d.document_id not in images),
     )
+
+
+def approve_face_override(
+    guard: CounterGuard | None, case: MarriageCase, role: Role, supervisor: SupervisorCredentials | str, reason: str,
+    *, save: Callable[[MarriageCase], MarriageCase], now: datetime,
+) -> MarriageCase:
+    """override_face_check of every business: the request is checked before the
+    supervisor authenticates (approving_supervisor), the override saved, then audited as
+    the supervisor's APPROVAL (the role, never personal data)."""
+    check_face_override_request(case, role, reason)
+    name, supervisor_id, operator = approving_supervisor(guard, supervisor, ApprovalKind.FACE_CHECK,
+                                                         case_id=case.case_id)
+    saved = save(with_face_override(case, role, name, reason, now, supervisor_id=supervisor_id))
+    if operator is not None and guard is not None:
+        guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
+    return saved
+

@@ -19,7 +19,7 @@ from typing import Protocol
 from app.archive.package import ArchivePackage, build_archive_package
 from app.audit import AuditAction
 from app.auth.guard import CounterGuard
-from app.auth.model import ApprovalKind, Permission, SupervisorCredentials
+from app.auth.model import Permission, SupervisorCredentials
 from app.central.types import MarriageRegistrationRequest
 from app.config import Config
 from app.domain.case import (
@@ -48,12 +48,11 @@ from app.rules.engine import RulesContext
 from app.rules.identity import document_defects
 from app.rules.model import OfficeKind
 from app.rules.results import Consequence, RuleResult, refusal_grounds
-from app.workflow.access import approving_supervisor, guarded
+from app.workflow.access import guarded
 from app.workflow.capture import (
+    approve_face_override,
     captured_document,
-    check_face_override_request,
     with_face_check,
-    with_face_override,
     without_stale_face_checks,
 )
 from app.workflow.clock import Clock, today
@@ -277,16 +276,8 @@ class MarriageWorkflow:
         (SupervisorCredentials; AUTH-001/002/004/005 refuse), and the check records their
         operator id, name and the reason."""
         self._require_open(case)
-        check_face_override_request(case, role, reason)
-        name, supervisor_id, operator = approving_supervisor(
-            self.guard, supervisor, ApprovalKind.FACE_CHECK, case_id=case.case_id
-        )
-        saved = self._evaluate_and_save(
-            with_face_override(case, role, name, reason, self.clock.now(), supervisor_id=supervisor_id)
-        )
-        if operator is not None and self.guard is not None:
-            self.guard.approved(operator, ApprovalKind.FACE_CHECK, case_id=case.case_id, detail=f"role={role.value}")
-        return saved
+        return approve_face_override(self.guard, case, role, supervisor, reason, save=self._evaluate_and_save,
+                                     now=self.clock.now())
 
     @guarded(Permission.REVIEW)
     def set_rule_aside(
