@@ -67,6 +67,7 @@ def central_store(config: Config, url: str | None = None, **options: Any) -> Cen
             database=str(path), key_store=describe_key_store(store), detail=f"no key {KEY_NAME}"
         )
     key = store.secret(KEY_NAME)
+    path.parent.mkdir(parents=True, exist_ok=True)  # a first command on a new PC: its lock file goes there
     encrypt_in_place(path, key)
     if path.exists():
         _check_key(path, key, describe_key_store(store))

@@ -205,3 +205,11 @@ def test_a_store_that_cannot_be_opened_is_an_outage_for_the_counter(config: Conf
     with pytest.raises(CentralUnavailableError, match="open in another program"):
         connection.active_marriage_of("resident_id:CHN:110101199003077777")
     assert "open in another program" in connection.last_error
+
+
+def test_a_first_command_on_a_new_pc_creates_the_data_directory(tmp_path: Path) -> None:
+    config = simulated_config(tmp_path / "new" / "data")
+    with central_store(config) as central:
+        assert central.list_marriages() == []
+    assert is_encrypted(embedded_path(config))
+
