@@ -22,7 +22,7 @@ from app.auth.errors import OperatorAdminError
 from app.auth.model import Account, Operator, OperatorRole
 from app.auth.secrets import MIN_SECRET_LENGTH, hash_secret
 from app.auth.service import BUILTIN_IDS
-from app.auth.store import CACHE_FILE, OperatorCache
+from app.auth.store import CACHE_FILE, OperatorCache, operator_to_json
 from app.cli_url import add_url_argument, resolve_url
 from app.config import Config
 
@@ -89,15 +89,7 @@ def _training(text: str) -> date | None:
         raise OperatorAdminError(reason=f"{text!r} is not a date (YYYY-MM-DD) or none") from error
 
 
-def _row(operator: Operator) -> dict[str, object]:
-    return {
-        "operator_id": operator.operator_id,
-        "name": operator.name,
-        "office_code": operator.office_code,
-        "role": operator.role.value,
-        "training_valid_until": operator.training_valid_until.isoformat() if operator.training_valid_until else None,
-        "active": operator.active,
-    }
+
 
 
 def operators_command(args: argparse.Namespace, config: Config, *, stdin: TextIO | None = None) -> int:
@@ -112,10 +104,10 @@ def operators_command(args: argparse.Namespace, config: Config, *, stdin: TextIO
         if action == "list":
             accounts = operators.accounts(args.office)
             if args.json:
-                print(json.dumps([_row(a.operator) for a in accounts], ensure_ascii=False, indent=2))
+                print(json.dumps([operator_to_json(a.operator) for a in accounts], ensure_ascii=False, indent=2))
             else:
                 for account in accounts:
-                    row = _row(account.operator)
+                    row = operator_to_json(account.operator)
                     print(f"{row['operator_id']}\t{row['name']}\t{row['office_code']}\t{row['role']}\t"
                           f"training until {row['training_valid_until'] or '-'}\t"
                           f"{'active' if row['active'] else 'deactivated'}")

@@ -88,8 +88,8 @@ def read_json(path: Path) -> dict[str, Any] | None:
 # --- the offline cache of accounts -------------------------------------------------------
 
 
-def account_to_json(account: Account) -> dict[str, Any]:
-    operator = account.operator
+def operator_to_json(operator: Operator) -> dict[str, Any]:
+    """An account without its secret (the cache adds it; `operators list` shows this)."""
     return {
         "operator_id": operator.operator_id,
         "name": operator.name,
@@ -97,6 +97,12 @@ def account_to_json(account: Account) -> dict[str, Any]:
         "role": operator.role.value,
         "training_valid_until": operator.training_valid_until.isoformat() if operator.training_valid_until else None,
         "active": operator.active,
+    }
+
+
+def account_to_json(account: Account) -> dict[str, Any]:
+    return {
+        **operator_to_json(account.operator),
         "secret_hash": account.secret_hash,
     }
 
